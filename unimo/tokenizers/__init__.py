@@ -1,5 +1,6 @@
 """Tokenizers: motion VQ-VAE, causal video tokenizer, pretrained Cosmos loader."""
 
 from unimo.tokenizers.base import TOKENIZERS, Tokenizer
+from unimo.tokenizers import video_causal  # noqa: F401  (registers CausalVideoTokenizer)
 
 __all__ = ["TOKENIZERS", "Tokenizer"]

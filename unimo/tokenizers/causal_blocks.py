@@ -1,0 +1,162 @@
+"""Causal 3D convolution blocks for video tokenizers (layout ``(B, C, T, H, W)``).
+
+Design follows the Cosmos tokenizer (Agarwal et al., "Cosmos World Foundation Model Platform for Physical
+AI", arXiv 2501.03575): temporal padding replicates the first frame on the left only, so output frame
+``t`` never sees input frames ``> t``, and temporal downsampling keeps the first frame on its own
+(``1 + 2k`` frames -> ``1 + k``), so an image is a 1-frame video. Normalisation is per frame (GroupNorm
+over ``(C, H, W)``), because statistics pooled over time would leak future frames into the past.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class CausalConv3d(nn.Module):
+    """3D convolution that is causal in time and "same"-padded (zeros) in space.
+
+    Args:
+        in_channels: Input channels.
+        out_channels: Output channels.
+        kernel_size: ``(kt, kh, kw)``; ``kh`` and ``kw`` must be odd.
+        stride: ``(st, sh, sw)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, int, int] = (3, 3, 3),
+                 stride: tuple[int, int, int] = (1, 1, 1)) -> None:
+        super().__init__()
+        kt, kh, kw = kernel_size
+        if kh % 2 == 0 or kw % 2 == 0:
+            raise ValueError(f"CausalConv3d.kernel_size: spatial sizes must be odd, got {kernel_size}")
+        self.time_pad = kt - 1
+        self.conv = nn.Conv3d(in_channels, out_channels, kernel_size, stride=stride, padding=(0, kh // 2, kw // 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, C, T, H, W)`` to ``(B, C', T', H', W')``."""
+        if self.time_pad:
+            first = x[:, :, :1].expand(-1, -1, self.time_pad, -1, -1)  # (B, C, kt-1, H, W)
+            x = torch.cat([first, x], dim=2)
+        return self.conv(x)
+
+
+class FrameGroupNorm(nn.GroupNorm):
+    """GroupNorm applied to every frame separately, so normalisation stays causal."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise ``(B, C, T, H, W)`` per ``(batch, frame)``."""
+        b, c, t, h, w = x.shape
+        frames = x.transpose(1, 2).reshape(b * t, c, h, w)  # (B*T, C, H, W)
+        return super().forward(frames).reshape(b, t, c, h, w).transpose(1, 2)
+
+
+def frame_norm(channels: int) -> FrameGroupNorm:
+    """Return a per-frame GroupNorm with up to 32 groups (a divisor of ``channels``)."""
+    return FrameGroupNorm(num_groups=math.gcd(32, channels), num_channels=channels, eps=1e-6)
+
+
+class FactorizedConv3d(nn.Sequential):
+    """A spatial ``1x3x3`` conv followed by a temporal causal ``3x1x1`` conv (cheaper than ``3x3x3``)."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(
+            CausalConv3d(in_channels, out_channels, (1, 3, 3)),
+            CausalConv3d(out_channels, out_channels, (3, 1, 1)),
+        )
+
+
+class CausalResBlock(nn.Module):
+    """Pre-norm residual block: ``x + conv(act(norm(conv(act(norm(x))))))``.
+
+    Args:
+        in_channels: Input channels.
+        out_channels: Output channels (a 1x1x1 conv matches the skip path when they differ).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.norm1 = frame_norm(in_channels)
+        self.conv1 = FactorizedConv3d(in_channels, out_channels)
+        self.norm2 = frame_norm(out_channels)
+        self.conv2 = FactorizedConv3d(out_channels, out_channels)
+        nn.init.zeros_(self.conv2[1].conv.weight)  # start as identity: stabler early training
+        self.skip = nn.Identity() if in_channels == out_channels else nn.Conv3d(in_channels, out_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, C, T, H, W)`` to ``(B, C', T, H, W)``."""
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = self.conv2(F.silu(self.norm2(h)))
+        return self.skip(x) + h
+
+
+class CausalDownsample(nn.Module):
+    """Halve space and/or time; time goes ``1 + 2k -> 1 + k`` with the first frame kept alone.
+
+    Args:
+        channels: Channels (unchanged).
+        spatial: Halve ``H`` and ``W`` (strided ``1x3x3`` conv).
+        temporal: Halve time causally (strided ``3x1x1`` conv over two replicated first frames, so
+            output ``j`` sees input frames ``<= 2j``).
+    """
+
+    def __init__(self, channels: int, spatial: bool, temporal: bool) -> None:
+        super().__init__()
+        self.spatial = CausalConv3d(channels, channels, (1, 3, 3), (1, 2, 2)) if spatial else nn.Identity()
+        self.temporal = CausalConv3d(channels, channels, (3, 1, 1), (2, 1, 1)) if temporal else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, C, T, H, W)`` to ``(B, C, T', H', W')``."""
+        return self.temporal(self.spatial(x))
+
+
+class CausalUpsample(nn.Module):
+    """Double space and/or time, the inverse layout of ``CausalDownsample`` (``1 + k -> 1 + 2k`` frames).
+
+    Args:
+        channels: Channels (unchanged).
+        spatial: Nearest-neighbour 2x in ``H`` and ``W`` followed by a ``1x3x3`` conv.
+        temporal: Repeat every latent frame twice and drop the first copy (frame 0 stays alone), followed
+            by a causal ``3x1x1`` conv.
+    """
+
+    def __init__(self, channels: int, spatial: bool, temporal: bool) -> None:
+        super().__init__()
+        self.do_spatial, self.do_temporal = spatial, temporal
+        self.spatial_conv = CausalConv3d(channels, channels, (1, 3, 3)) if spatial else nn.Identity()
+        self.temporal_conv = CausalConv3d(channels, channels, (3, 1, 1)) if temporal else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, C, T, H, W)`` to ``(B, C, T', H', W')``."""
+        if self.do_temporal:
+            x = x.repeat_interleave(2, dim=2)[:, :, 1:]  # (B, C, 2T - 1, H, W)
+            x = self.temporal_conv(x)
+        if self.do_spatial:
+            x = F.interpolate(x, scale_factor=(1.0, 2.0, 2.0), mode="nearest")  # (B, C, T, 2H, 2W)
+            x = self.spatial_conv(x)
+        return x
+
+
+def patchify(x: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Fold ``p x p`` pixel patches into channels: ``(B, C, T, H, W) -> (B, C*p*p, T, H/p, W/p)``.
+
+    Cheap lossless spatial compression before any convolution (Cosmos uses a Haar wavelet for the same job).
+    """
+    if patch_size == 1:
+        return x
+    b, c, t, h, w = x.shape
+    frames = x.transpose(1, 2).reshape(b * t, c, h, w)  # (B*T, C, H, W)
+    frames = F.pixel_unshuffle(frames, patch_size)  # (B*T, C*p*p, H/p, W/p)
+    return frames.reshape(b, t, -1, h // patch_size, w // patch_size).transpose(1, 2)
+
+
+def unpatchify(x: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Inverse of ``patchify``: ``(B, C*p*p, T, h, w) -> (B, C, T, h*p, w*p)``."""
+    if patch_size == 1:
+        return x
+    b, c, t, h, w = x.shape
+    frames = x.transpose(1, 2).reshape(b * t, c, h, w)  # (B*T, C*p*p, h, w)
+    frames = F.pixel_shuffle(frames, patch_size)  # (B*T, C, h*p, w*p)
+    return frames.reshape(b, t, -1, h * patch_size, w * patch_size).transpose(1, 2)
