@@ -21,7 +21,8 @@ def test_layout_round_trip_and_prompt_plus_schedule_is_the_sequence(name: str) -
     grid = TokenGrid.from_ids(video, motion)
     seq = layout.arrange(video, motion)
     assert len(seq) == layout.sequence_length(grid)
-    assert all(x.shape == (2, len(seq)) for x in (seq.modality_ids, seq.positions, seq.targets, seq.loss_mask))
+    for x in (seq.modality_ids, seq.positions, seq.targets, seq.loss_mask):
+        assert x.shape == (2, len(seq))
     assert torch.equal(seq.targets[:, :-1], seq.input_ids[:, 1:])  # shifted by one
     # trained targets carry the modality of the id they predict, never the task token
     assert (seq.target_modality_ids[seq.loss_mask] != int(Modality.SPECIAL)).all()

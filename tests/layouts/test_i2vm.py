@@ -41,4 +41,5 @@ def test_larger_grid_interleaves_steps() -> None:
     video = torch.arange(3 * 2 * 2).view(1, 3, 2, 2) + 100  # (1, t=3, h=2, w=2)
     motion = torch.arange(3 * 2).view(1, 6) + 500  # s=2
     ids = I2VMLayout().arrange(video, motion).input_ids[0].tolist()
-    assert ids == [1, 100, 101, 102, 103, 500, 501, 104, 105, 106, 107, 502, 503, 108, 109, 110, 111, 504, 505]
+    assert ids == [1, 100, 101, 102, 103, 500, 501, 104, 105, 106, 107, 502, 503,
+                   108, 109, 110, 111, 504, 505]

@@ -144,7 +144,7 @@ class Layout(ABC):
         motion = _fit(motion_ids, batch, grid.motion_tokens)
         seq = self._sequence(grid, spans, self._stream(grid, video, motion))
         ends = list(accumulate(span.length for span in spans))
-        for span, end in zip(spans, ends):
+        for span, end in zip(spans, ends, strict=True):
             if (seq.input_ids[:, end - span.length : end] < 0).any():
                 raise ValueError(
                     f"{type(self).__name__}.prompt: {span.source}_ids must cover ids "
@@ -168,7 +168,9 @@ class Layout(ABC):
         """
         index = self._index(grid, self.spans(grid))
         if ids.ndim != 2 or ids.shape[1] != index.numel():
-            raise ValueError(f"{type(self).__name__}.parse: expected ids (B, {index.numel()}), got {tuple(ids.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}.parse: expected ids (B, {index.numel()}), got {tuple(ids.shape)}"
+            )
         stream = ids.new_full((ids.shape[0], 1 + grid.video_tokens + grid.motion_tokens), -1)
         stream[:, index.to(ids.device)] = ids
         video = _covered_prefix(stream[:, 1 : 1 + grid.video_tokens], grid.video_per_step)

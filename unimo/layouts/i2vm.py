@@ -26,7 +26,8 @@ class I2VMLayout(Layout):
     def spans(self, grid: TokenGrid) -> list[Span]:
         """Return task token, the given first frame, then (video, motion) per step."""
         hw, s = grid.video_per_step, grid.motion_per_step
-        spans = [Span("task", 0, 1, trained=False, given=True), Span("video", 0, hw, trained=False, given=True)]
+        spans = [Span("task", 0, 1, trained=False, given=True),
+                 Span("video", 0, hw, trained=False, given=True)]
         for t in range(grid.num_steps):
             if t > 0:
                 spans.append(Span("video", t * hw, hw, trained=True, given=False))

@@ -52,7 +52,11 @@ class TokenSequence:
 
     @classmethod
     def from_ids(
-        cls, input_ids: torch.Tensor, modality_ids: torch.Tensor, positions: torch.Tensor, trained: torch.Tensor
+        cls,
+        input_ids: torch.Tensor,
+        modality_ids: torch.Tensor,
+        positions: torch.Tensor,
+        trained: torch.Tensor,
     ) -> TokenSequence:
         """Build targets and loss mask by shifting ``input_ids`` and ``trained`` (all ``(B, N)``) left."""
         pad = torch.full_like(input_ids[:, :1], int(SpecialToken.PAD))
