@@ -2,5 +2,6 @@
 
 from unimo.tokenizers.base import TOKENIZERS, Tokenizer
 from unimo.tokenizers import video_causal  # noqa: F401  (registers CausalVideoTokenizer)
+from unimo.tokenizers import cosmos  # noqa: F401  (registers CosmosDiscreteVideoTokenizer)
 
 __all__ = ["TOKENIZERS", "Tokenizer"]
