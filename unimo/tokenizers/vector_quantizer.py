@@ -1,0 +1,158 @@
+"""Vector quantizer with an EMA-updated codebook and dead-code reset.
+
+References: van den Oord et al., "Neural Discrete Representation Learning" (VQ-VAE, EMA updates in its
+appendix); Zhang et al., "T2M-GPT" (CVPR 2023) for resetting codes that fall out of use to random encoder
+outputs of the current batch, which keeps codebook usage high on motion data.
+
+The codebook is not trained by gradients: each training forward assigns latents to their nearest code and
+moves codes towards the mean of their assigned latents (exponential moving average). Under
+``torch.distributed`` the counts and sums are all-reduced and resets are broadcast from rank 0, so every
+rank keeps the same codebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class QuantizerOutput:
+    """What a quantizer returns for latents ``z`` ``(..., D)``.
+
+    Attributes:
+        z_q: ``(..., D)`` quantized latents with straight-through gradients to ``z``.
+        ids: ``(...)`` int64 code ids.
+        commit_loss: Scalar ``mean ||z - sg(z_q)||^2`` (0 for quantizers without one).
+        perplexity: Scalar ``exp(entropy)`` of the code histogram of this batch.
+    """
+
+    z_q: torch.Tensor
+    ids: torch.Tensor
+    commit_loss: torch.Tensor
+    perplexity: torch.Tensor
+
+
+def code_perplexity(ids: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """Return ``exp(entropy)`` of the histogram of ``ids`` (1 = one code used, K = uniform use)."""
+    counts = torch.bincount(ids.flatten(), minlength=codebook_size).float()
+    probs = counts / counts.sum().clamp_min(1.0)
+    return torch.exp(-(probs * torch.log(probs.clamp_min(1e-10))).sum())
+
+
+def _distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+class EMAVectorQuantizer(nn.Module):
+    """Quantize the last dimension of ``z`` to the nearest of ``codebook_size`` learned codes.
+
+    Args:
+        codebook_size: Number of codes ``K`` (the vocabulary of the tokenizer).
+        dim: Code width ``D``.
+        decay: EMA decay of code counts and sums (0.99 as in VQ-VAE / T2M-GPT).
+        dead_threshold: A code whose EMA count (expected assignments per batch) falls below this is reset
+            to a random latent of the current batch; 0 disables resets.
+        eps: Laplace smoothing of counts, so empty codes do not divide by zero.
+    """
+
+    def __init__(self, codebook_size: int, dim: int, decay: float = 0.99, dead_threshold: float = 1.0,
+                 eps: float = 1e-5) -> None:
+        super().__init__()
+        if codebook_size < 2 or dim < 1:
+            raise ValueError(f"EMAVectorQuantizer: expected codebook_size >= 2 and dim >= 1, got {codebook_size}, {dim}")
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"EMAVectorQuantizer.decay: expected a value in (0, 1), got {decay}")
+        self.codebook_size, self.dim = codebook_size, dim
+        self.decay, self.dead_threshold, self.eps = decay, dead_threshold, eps
+        self.register_buffer("codebook", torch.zeros(codebook_size, dim))
+        self.register_buffer("cluster_size", torch.zeros(codebook_size))  # EMA of assignments per batch
+        self.register_buffer("embed_sum", torch.zeros(codebook_size, dim))  # EMA of assigned latent sums
+        self.register_buffer("initialized", torch.tensor(False))
+        self.last_num_reset = 0  # codes revived by the latest training forward, for logging and tests
+
+    def forward(self, z: torch.Tensor) -> QuantizerOutput:
+        """Quantize ``z`` ``(..., D)``; in training mode also update the codebook (no gradients)."""
+        if z.shape[-1] != self.dim:
+            raise ValueError(f"EMAVectorQuantizer: expected last dim {self.dim}, got {tuple(z.shape)}")
+        flat = z.detach().float().reshape(-1, self.dim)  # (M, D)
+        if self.training and not bool(self.initialized):
+            self._init_codebook(flat)
+        ids = self.nearest(flat)  # (M,)
+        if self.training:
+            self._ema_update(flat, ids)
+        z_q = self.lookup(ids).view_as(z).to(z.dtype)  # (..., D)
+        commit = F.mse_loss(z.float(), z_q.detach().float())
+        z_q = z + (z_q - z).detach()  # straight-through estimator
+        ids = ids.view(z.shape[:-1])
+        return QuantizerOutput(z_q, ids, commit, code_perplexity(ids, self.codebook_size))
+
+    def nearest(self, flat: torch.Tensor) -> torch.Tensor:
+        """Return the id of the nearest code ``(M,)`` for latents ``(M, D)`` (squared L2, float32)."""
+        codes = self.codebook.float()
+        dist_sq = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ codes.t() + codes.pow(2).sum(1)[None]  # (M, K)
+        return dist_sq.argmin(dim=1)
+
+    def lookup(self, ids: torch.Tensor) -> torch.Tensor:
+        """Return the codes ``(..., D)`` of ids ``(...)``."""
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.codebook_size):
+            raise ValueError(f"EMAVectorQuantizer: ids must lie in [0, {self.codebook_size}), "
+                             f"got range [{int(ids.min())}, {int(ids.max())}]")
+        return F.embedding(ids, self.codebook)
+
+    @torch.no_grad()
+    def _init_codebook(self, flat: torch.Tensor) -> None:
+        """Start from random latents of the first batch, so every code begins where the data is."""
+        self.codebook.copy_(self._random_rows(flat, self.codebook_size))
+        self.embed_sum.copy_(self.codebook)
+        self.cluster_size.fill_(1.0)
+        self._broadcast(self.codebook, self.embed_sum)
+        self.initialized.fill_(True)
+
+    @torch.no_grad()
+    def _ema_update(self, flat: torch.Tensor, ids: torch.Tensor) -> None:
+        onehot = F.one_hot(ids, self.codebook_size).type(flat.dtype)  # (M, K)
+        counts, sums = onehot.sum(0), onehot.t() @ flat  # (K,), (K, D)
+        if _distributed():
+            dist.all_reduce(counts)
+            dist.all_reduce(sums)
+        self.cluster_size.mul_(self.decay).add_(counts, alpha=1 - self.decay)
+        self.embed_sum.mul_(self.decay).add_(sums, alpha=1 - self.decay)
+        n = self.cluster_size.sum()
+        smoothed = (self.cluster_size + self.eps) / (n + self.codebook_size * self.eps) * n  # (K,)
+        self.codebook.copy_(self.embed_sum / smoothed[:, None])
+        self._reset_dead_codes(flat)
+
+    @torch.no_grad()
+    def _reset_dead_codes(self, flat: torch.Tensor) -> None:
+        """Move codes whose EMA count fell below ``dead_threshold`` onto random latents of this batch."""
+        # cluster_size is all-reduced, so every rank finds the same dead codes; rank 0 picks their latents.
+        dead = self.cluster_size < self.dead_threshold  # (K,)
+        self.last_num_reset = int(dead.sum())
+        if self.last_num_reset == 0:
+            return
+        fresh = self._random_rows(flat, self.codebook_size)  # (K, D)
+        self._broadcast(fresh)
+        self.codebook[dead] = fresh[dead]
+        self.embed_sum[dead] = fresh[dead]
+        self.cluster_size[dead] = 1.0
+
+    @staticmethod
+    def _random_rows(flat: torch.Tensor, n: int) -> torch.Tensor:
+        """Pick ``n`` rows of ``flat`` ``(M, D)`` at random (with repeats when ``M < n``), plus tiny noise."""
+        idx = torch.randint(0, flat.shape[0], (n,), device=flat.device)
+        rows = flat[idx]
+        return rows + 1e-3 * rows.std().clamp_min(1e-6) * torch.randn_like(rows)
+
+    @staticmethod
+    def _broadcast(*tensors: torch.Tensor) -> None:
+        if _distributed():
+            for t in tensors:
+                dist.broadcast(t, src=0)
+
+    def extra_repr(self) -> str:
+        return f"codebook_size={self.codebook_size}, dim={self.dim}, decay={self.decay}"
