@@ -2,6 +2,8 @@
 
 Per frame (UniMo, Pang et al. 2025): body pose 63 (21 joints x axis-angle), betas 10, global
 orientation 3, translation 3 = 79 channels, in that order when flattened (``to_tensor``).
+``motion[a:b]`` slices frames; ``motion.resample(fps)`` changes the frame rate (slerp for rotations).
+Reading other formats (AMASS, GVHMR, ...): ``unimo.data.load_motion``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class Motion:
         expected = {"global_orient": (t, 3), "body_pose": (t, 63), "transl": (t, 3)}
         for name, shape in expected.items():
             if tuple(getattr(self, name).shape) != shape:
-                raise ValueError(f"Motion.{name}: expected shape {shape}, got {tuple(getattr(self, name).shape)}")
+                got = tuple(getattr(self, name).shape)
+                raise ValueError(f"Motion.{name}: expected shape {shape}, got {got}")
         if tuple(self.betas.shape) not in {(NUM_BETAS,), (t, NUM_BETAS)}:
             raise ValueError(f"Motion.betas: expected (10,) or ({t}, 10), got {tuple(self.betas.shape)}")
         if not self.fps > 0:
@@ -91,8 +94,37 @@ class Motion:
             missing = {"global_orient", "body_pose", "betas", "transl", "fps"} - set(f.files)
             if missing:
                 raise KeyError(f"{path}: not a unimo motion file, missing fields {sorted(missing)}")
-            arrays = {k: torch.from_numpy(f[k].astype(np.float32)) for k in ("global_orient", "body_pose", "betas", "transl")}
+            names = ("global_orient", "body_pose", "betas", "transl")
+            arrays = {k: torch.from_numpy(f[k].astype(np.float32)) for k in names}
             return cls(**arrays, fps=float(f["fps"]))
+
+    def __getitem__(self, index: slice | int) -> Motion:
+        """Return the frames selected by a slice (or one frame, as a 1-frame motion); fps is kept."""
+        if isinstance(index, int):
+            if not -self.num_frames <= index < self.num_frames:
+                raise IndexError(f"frame {index} out of range for a motion of {self.num_frames} frames")
+            index = slice(index % self.num_frames, index % self.num_frames + 1)
+        if not isinstance(index, slice):
+            raise TypeError(f"Motion indices must be slices or ints, got {type(index).__name__}")
+        if index.step is not None and index.step <= 0:
+            raise ValueError("Motion slices need a positive step (use resample to change the frame rate)")
+        betas = self.betas if self.betas.ndim == 1 else self.betas[index]
+        return Motion(self.global_orient[index], self.body_pose[index], betas, self.transl[index], self.fps)
+
+    def resample(self, fps: float) -> Motion:
+        """Return the motion at another frame rate: slerp for rotations, linear for translation and betas."""
+        from unimo.body.resample import resample_motion_channels  # resample imports this module
+
+        x = resample_motion_channels(self.to_tensor(), self.fps, fps)  # (T', 79)
+        out = Motion.from_tensor(x, fps=float(fps))
+        if self.betas.ndim == 1:  # keep constant shape as (10,)
+            out.betas = self.betas.clone()
+        return out
+
+    def to(self, *args: object, **kwargs: object) -> Motion:
+        """Return a copy with every tensor moved/cast like ``torch.Tensor.to`` (fps unchanged)."""
+        moved = {k: v.to(*args, **kwargs) for k, v in self._arrays().items()}
+        return Motion(**moved, fps=self.fps)
 
     def _arrays(self) -> dict[str, torch.Tensor]:
         return {"global_orient": self.global_orient, "body_pose": self.body_pose, "betas": self.betas,
