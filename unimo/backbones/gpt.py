@@ -1,0 +1,163 @@
+"""``GPTBackbone``: the decoder-only transformer of UniMo, and its shared-embedding ablation.
+
+LLaMA-style: RoPE on per-token positions, RMSNorm pre-norm, SwiGLU, no biases, causal
+``scaled_dot_product_attention`` (flash on GPU). Model code only; training lives in ``unimo.tasks``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from unimo.backbones.base import BACKBONES, Backbone
+from unimo.backbones.cache import KVCache
+from unimo.backbones.embeddings import ModalityEmbedding, ModalityHeads, SharedEmbedding, SharedHead
+from unimo.backbones.layers import Block, rope_angles
+from unimo.layouts.special import SPECIAL_VOCAB_SIZE
+
+DEFAULT_VOCAB_SIZES = {"special": SPECIAL_VOCAB_SIZE, "video": 64000, "motion": 1024}
+
+PRESETS: dict[str, dict[str, int]] = {
+    "tiny": {"dim": 32, "num_layers": 2, "num_heads": 2},  # CI
+    "125m": {"dim": 768, "num_layers": 12, "num_heads": 12},
+    "350m": {"dim": 1024, "num_layers": 24, "num_heads": 16},
+}
+"""Named sizes, as GPT-2 small / medium: 85M / 308M transformer parameters (the names add GPT-2's 50k-token
+embedding). With the default 65k ids, embeddings and heads add 2 x 50M / 2 x 67M (185M / 442M in all)."""
+
+
+def mlp_hidden_size(dim: int) -> int:
+    """Return the SwiGLU width: 8/3 ``dim`` rounded up to a multiple of 256 (LLaMA), keeping the MLP at
+    about the FLOPs of a 4x GELU MLP and matmul shapes tensor-core friendly."""
+    return 256 * math.ceil(8 * dim / 3 / 256)
+
+
+@BACKBONES.register
+class GPTBackbone(Backbone):
+    """Decoder-only transformer with independent per-modality embeddings and heads.
+
+    Presets (``PRESETS``): tiny = dim 32, 2 layers, 2 heads; ~125M = dim 768, 12 layers, 12 heads;
+    ~350M = dim 1024, 24 layers, 16 heads.
+
+    Args:
+        vocab_sizes: Vocabulary size per modality, keys from ``"special"`` (required), ``"video"``,
+            ``"motion"``; default 16 / 64000 (Cosmos FSQ) / 1024.
+        dim: Model width ``D``.
+        num_layers: Transformer blocks.
+        num_heads: Attention heads; ``dim / num_heads`` should be even (RoPE) and 64 or 128 for flash.
+        mlp_hidden: SwiGLU inner width; default ``mlp_hidden_size(dim)``.
+        max_seq_len: Default KV-cache capacity (RoPE itself has no length limit).
+        rope_base: RoPE wavelength base.
+        dropout: Residual dropout probability.
+        compile: Wrap each block in ``torch.compile`` for full-sequence forwards (training, scoring);
+            cached decoding runs the eager blocks (its shapes change every step).
+    """
+
+    def __init__(
+        self,
+        vocab_sizes: dict[str, int] | None = None,
+        dim: int = 768,
+        num_layers: int = 12,
+        num_heads: int = 12,
+        mlp_hidden: int | None = None,
+        max_seq_len: int = 8192,
+        rope_base: float = 10000.0,
+        dropout: float = 0.0,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        self.vocab_sizes = dict(vocab_sizes or DEFAULT_VOCAB_SIZES)
+        self.dim, self.num_layers, self.num_heads = dim, num_layers, num_heads
+        self.max_seq_len, self.rope_base = max_seq_len, rope_base
+        self.embed = self._build_embedding()
+        hidden = mlp_hidden or mlp_hidden_size(dim)
+        self.blocks = nn.ModuleList(Block(dim, num_heads, hidden, dropout) for _ in range(num_layers))
+        self.norm = nn.RMSNorm(dim, eps=1e-5)
+        self.heads = self._build_heads()
+        self.apply(self._init_weights)
+        for block in self.blocks:  # GPT-2: scale residual projections so the residual stream stays O(1)
+            for proj in (block.attn.proj, block.mlp.w2):
+                nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * num_layers))
+        # Plain list: compiled wrappers share the blocks' parameters and must not enter the state dict.
+        self._compiled_blocks = [torch.compile(b) for b in self.blocks] if compile else None
+
+    def _build_embedding(self) -> nn.Module:
+        return ModalityEmbedding(self.vocab_sizes, self.dim)
+
+    def _build_heads(self) -> nn.Module:
+        return ModalityHeads(self.vocab_sizes, self.dim)
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=0.02)
+
+    @property
+    def head_modalities(self) -> list[str]:
+        return self.heads.modalities
+
+    @property
+    def head_dim(self) -> int:
+        return self.dim // self.num_heads
+
+    def num_params(self, embeddings: bool = True) -> int:
+        """Count parameters; ``embeddings=False`` drops the input tables (lookups cost no FLOPs)."""
+        skip = {id(p) for p in self.embed.parameters()} if not embeddings else set()
+        return sum(p.numel() for p in self.parameters() if id(p) not in skip)
+
+    def hidden(
+        self,
+        input_ids: torch.Tensor,
+        modality_ids: torch.Tensor,
+        positions: torch.Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> torch.Tensor:
+        """Return final hidden states ``(B, N, D)``; see ``Backbone.hidden``."""
+        b, n = input_ids.shape
+        start = cache.reserve(n) if cache is not None else 0
+        if positions is None:
+            positions = torch.arange(start, start + n, device=input_ids.device).expand(b, n)
+        x = self.embed(input_ids, modality_ids)  # (B, N, D)
+        cos, sin = rope_angles(positions, self.head_dim, self.rope_base)  # (B, N, 1, Dh/2)
+        if cache is None:
+            for block in self._compiled_blocks or self.blocks:
+                x = block(x, cos, sin)
+        else:
+            for i, block in enumerate(self.blocks):
+                x = block(x, cos, sin, cache.layer(i), start)
+            cache.length += n
+        return self.norm(x)
+
+    def head(self, h: torch.Tensor, modality: str) -> torch.Tensor:
+        """Return logits ``(..., V_modality)`` for ``h`` ``(..., D)``."""
+        return self.heads.logits(h, modality)
+
+    def _ce_sum(self, h: torch.Tensor, targets: torch.Tensor, modality: str) -> torch.Tensor:
+        return self.heads.ce_sum(h, targets, modality)
+
+    def new_cache(self, batch_size: int, max_seq_len: int | None = None) -> KVCache:
+        """Allocate a ``KVCache`` in the current compute dtype (autocast's if active)."""
+        param = next(self.parameters())
+        dtype = param.dtype
+        if torch.is_autocast_enabled(param.device.type):
+            dtype = torch.get_autocast_dtype(param.device.type)
+        return KVCache(self.num_layers, batch_size, self.num_heads, self.head_dim,
+                       max_seq_len or self.max_seq_len, device=param.device, dtype=dtype)
+
+
+@BACKBONES.register
+class SharedEmbeddingGPTBackbone(GPTBackbone):
+    """``GPTBackbone`` with one embedding table and one head over the concatenated vocabularies.
+
+    The UniMo shared-embedding ablation: training uses a single softmax over every modality's ids (see
+    ``unimo.backbones.embeddings``); sampling still restricts logits to the expected modality.
+    Arguments as ``GPTBackbone``.
+    """
+
+    def _build_embedding(self) -> nn.Module:
+        return SharedEmbedding(self.vocab_sizes, self.dim)
+
+    def _build_heads(self) -> nn.Module:
+        return SharedHead(self.vocab_sizes, self.dim)

@@ -1,0 +1,127 @@
+"""Transformer building blocks: rotary embeddings, attention with a KV cache, SwiGLU MLP, pre-norm block.
+
+References: RoPE (Su et al. 2021, "rotate half" form as in LLaMA), SwiGLU (Shazeer 2020), RMSNorm
+(Zhang & Sennrich 2019), nanoGPT's block structure. Attention goes through
+``F.scaled_dot_product_attention``, which picks the flash kernel on GPU for causal bf16 inputs.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def rope_angles(positions: torch.Tensor, head_dim: int, base: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``cos, sin`` ``(B, N, 1, head_dim/2)`` in float32 for integer ``positions`` ``(B, N)``.
+
+    Positions are per token (not ``arange``) so layouts choose them and cached decoding continues them.
+    """
+    inv_freq = base ** (-torch.arange(0, head_dim, 2, device=positions.device, dtype=torch.float32) / head_dim)
+    angles = positions.float()[..., None] * inv_freq  # (B, N, head_dim/2)
+    return angles.cos()[:, :, None], angles.sin()[:, :, None]
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate ``x`` ``(B, N, H, Dh)`` by the angles; computed in float32 for bf16 stability."""
+    x1, x2 = x.float().chunk(2, dim=-1)  # (B, N, H, Dh/2) each
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).type_as(x)
+
+
+def causal_offset_mask(num_new: int, start: int, device: torch.device) -> torch.Tensor:
+    """Return the ``(num_new, start + num_new)`` boolean mask letting new query ``i`` see keys ``<= start+i``."""
+    keys = torch.arange(start + num_new, device=device)
+    queries = start + torch.arange(num_new, device=device)
+    return keys[None, :] <= queries[:, None]
+
+
+class Attention(nn.Module):
+    """Multi-head causal self-attention with a fused QKV projection.
+
+    Args:
+        dim: Model width ``D``.
+        num_heads: Heads ``H``; ``D`` must be divisible by ``H``.
+    """
+
+    def __init__(self, dim: int, num_heads: int) -> None:
+        super().__init__()
+        if dim % num_heads:
+            raise ValueError(f"dim={dim} must be divisible by num_heads={num_heads}")
+        self.num_heads, self.head_dim = num_heads, dim // num_heads
+        self.qkv = nn.Linear(dim, 3 * dim, bias=False)  # one matmul instead of three
+        self.proj = nn.Linear(dim, dim, bias=False)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+        start: int = 0,
+    ) -> torch.Tensor:
+        """Attend ``x`` ``(B, N, D)``; with ``kv`` buffers ``(B, H, S, Dh)`` write keys at ``start`` and
+        attend to everything cached before them too."""
+        b, n, d = x.shape
+        q, k, v = self.qkv(x).view(b, n, 3, self.num_heads, self.head_dim).unbind(2)  # (B, N, H, Dh) each
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # (B, H, N, Dh)
+        mask, causal = None, True
+        if kv is not None:
+            k_buf, v_buf = kv
+            k_buf[:, :, start : start + n] = k
+            v_buf[:, :, start : start + n] = v
+            k, v = k_buf[:, :, : start + n], v_buf[:, :, : start + n]  # (B, H, start+N, Dh)
+            if start > 0:  # SDPA's is_causal aligns top-left, wrong for a cached prefix: mask explicitly
+                causal = False
+                mask = None if n == 1 else causal_offset_mask(n, start, x.device)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)  # (B, H, N, Dh)
+        return self.proj(y.transpose(1, 2).reshape(b, n, d))
+
+
+class SwiGLU(nn.Module):
+    """Gated MLP ``w2(silu(w1 x) * w3 x)`` with ``w1, w3`` fused into one matmul.
+
+    Args:
+        dim: Model width ``D``.
+        hidden: Inner width (LLaMA uses ~8/3 D rounded to a multiple of 256).
+    """
+
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.w13 = nn.Linear(dim, 2 * hidden, bias=False)
+        self.w2 = nn.Linear(hidden, dim, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, N, D)`` to ``(B, N, D)``."""
+        gate, up = self.w13(x).chunk(2, dim=-1)  # (B, N, hidden) each
+        return self.w2(F.silu(gate) * up)
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: ``x + attn(norm(x))``, then ``x + mlp(norm(x))``.
+
+    Args:
+        dim: Model width ``D``.
+        num_heads: Attention heads.
+        mlp_hidden: SwiGLU inner width.
+        dropout: Residual dropout probability.
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_hidden: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.attn_norm, self.mlp_norm = nn.RMSNorm(dim, eps=1e-5), nn.RMSNorm(dim, eps=1e-5)
+        self.attn = Attention(dim, num_heads)
+        self.mlp = SwiGLU(dim, mlp_hidden)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        kv: tuple[torch.Tensor, torch.Tensor] | None = None,
+        start: int = 0,
+    ) -> torch.Tensor:
+        """Map ``(B, N, D)`` to ``(B, N, D)``; see ``Attention.forward`` for ``kv`` and ``start``."""
+        x = x + self.dropout(self.attn(self.attn_norm(x), cos, sin, kv, start))
+        return x + self.dropout(self.mlp(self.mlp_norm(x)))
