@@ -75,7 +75,7 @@ class Backbone(nn.Module, ABC):
         return {key: self.head(h[select == int(Modality.from_key(key))], key) for key in self.head_modalities}
 
     def loss(self, seq: TokenSequence) -> dict[str, torch.Tensor]:
-        """Return next-token cross-entropy: ``"loss"`` (mean over all trained targets) and one mean per modality.
+        """Return next-token cross-entropy: ``"loss"`` (mean over trained targets) and a mean per modality.
 
         Heads run only on trained positions. A modality without trained targets in the batch contributes
         an exact zero that still touches its head, so DDP sees every parameter used.

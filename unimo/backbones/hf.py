@@ -34,7 +34,7 @@ def _load_lm(model: str | dict[str, Any]) -> torch.nn.Module:
         raise ImportError("HFCausalLMBackbone needs transformers: pip install 'unimo[hf]'") from err
     if isinstance(model, dict):
         if "model_type" not in model:
-            raise ValueError(f"model: a config dict needs 'model_type' (e.g. 'llama'), got keys {sorted(model)}")
+            raise ValueError(f"model: a config dict needs 'model_type' (e.g. 'llama'), got {sorted(model)}")
         kwargs = dict(model)
         return AutoModelForCausalLM.from_config(AutoConfig.for_model(kwargs.pop("model_type"), **kwargs))
     return AutoModelForCausalLM.from_pretrained(model, local_files_only=True)
@@ -89,8 +89,11 @@ class HFCausalLMBackbone(Backbone):
         start = cache.reserve(n) if cache is not None else 0
         if positions is None:
             positions = torch.arange(start, start + n, device=input_ids.device).expand(b, n)
-        kwargs = {self._cache_kwarg: cache.hf_cache, "use_cache": True} if cache is not None else {"use_cache": False}
-        out = self.decoder(inputs_embeds=self.embed(input_ids, modality_ids), position_ids=positions, **kwargs)
+        kwargs = {"use_cache": cache is not None}
+        if cache is not None:
+            kwargs[self._cache_kwarg] = cache.hf_cache
+        x = self.embed(input_ids, modality_ids)  # (B, N, D)
+        out = self.decoder(inputs_embeds=x, position_ids=positions, **kwargs)
         if cache is not None:
             cache.length += n
         return out.last_hidden_state

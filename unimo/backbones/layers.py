@@ -17,7 +17,8 @@ def rope_angles(positions: torch.Tensor, head_dim: int, base: float) -> tuple[to
 
     Positions are per token (not ``arange``) so layouts choose them and cached decoding continues them.
     """
-    inv_freq = base ** (-torch.arange(0, head_dim, 2, device=positions.device, dtype=torch.float32) / head_dim)
+    exponents = torch.arange(0, head_dim, 2, device=positions.device, dtype=torch.float32) / head_dim
+    inv_freq = base**-exponents  # (head_dim/2,)
     angles = positions.float()[..., None] * inv_freq  # (B, N, head_dim/2)
     return angles.cos()[:, :, None], angles.sin()[:, :, None]
 
@@ -29,7 +30,7 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
 
 def causal_offset_mask(num_new: int, start: int, device: torch.device) -> torch.Tensor:
-    """Return the ``(num_new, start + num_new)`` boolean mask letting new query ``i`` see keys ``<= start+i``."""
+    """Return the ``(num_new, start + num_new)`` mask letting new query ``i`` see keys ``<= start + i``."""
     keys = torch.arange(start + num_new, device=device)
     queries = start + torch.arange(num_new, device=device)
     return keys[None, :] <= queries[:, None]

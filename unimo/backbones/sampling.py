@@ -64,7 +64,7 @@ def decode_steps(
     use_cache: bool = True,
     **sampling: float | int | torch.Generator | None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield ``(logits (B, V_m), ids (B,))`` for each scheduled position; ``sampling`` goes to ``sample_next``."""
+    """Yield ``(logits (B, V_m), ids (B,))`` per scheduled position; ``sampling`` goes to ``sample_next``."""
     b, device = prompt.batch_size, prompt.input_ids.device
     modalities = [Modality(int(m)) for m in schedule.modality_ids.tolist()]
     positions = schedule.positions.to(device)
@@ -81,7 +81,7 @@ def decode_steps(
         if cache is not None:
             h = backbone.hidden(*new, cache=cache)[:, -1]
         else:
-            ids, mods, pos = (torch.cat([old, x], dim=1) for old, x in zip((ids, mods, pos), new, strict=True))
+            ids, mods, pos = (torch.cat([a, x], dim=1) for a, x in zip((ids, mods, pos), new, strict=True))
             h = backbone.hidden(ids, mods, pos)[:, -1]
 
 
