@@ -69,7 +69,8 @@ class EMAVectorQuantizer(nn.Module):
             raise ValueError(f"EMAVectorQuantizer.decay: expected a value in (0, 1), got {decay}")
         self.codebook_size, self.dim = codebook_size, dim
         self.decay, self.dead_threshold, self.eps = decay, dead_threshold, eps
-        self.register_buffer("codebook", torch.zeros(codebook_size, dim))
+        # Random until the first training batch replaces it with data (so even an untrained model gives varied ids).
+        self.register_buffer("codebook", torch.randn(codebook_size, dim))
         self.register_buffer("cluster_size", torch.zeros(codebook_size))  # EMA of assignments per batch
         self.register_buffer("embed_sum", torch.zeros(codebook_size, dim))  # EMA of assigned latent sums
         self.register_buffer("initialized", torch.tensor(False))

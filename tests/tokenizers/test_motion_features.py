@@ -1,0 +1,116 @@
+"""Canonical motion features: invariance to where/which way/which-up, exact round trips, statistics."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from unimo.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from unimo.tokenizers.motion_features import MotionFeatures
+
+
+def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
+    """Random smooth Y-up motions ``(B, T, 79)``: sinusoidal joints, random heading, a walk."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1) seconds
+    amp, freq, phase = (torch.rand(batch, 1, 79, generator=g) * s for s in (0.4, 2.0, 6.28))
+    x = amp * torch.sin(2 * math.pi * (freq + 0.3) * t + phase)  # (B, T, 79)
+    x[..., 63:73] = torch.randn(batch, 1, 10, generator=g)  # constant betas
+    yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]  # turning
+    x[..., 73:76] = 0.1 * x[..., 73:76] + torch.stack([torch.zeros_like(yaw), yaw, torch.zeros_like(yaw)], -1)
+    step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04  # 1.2 m/s
+    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.randn(batch, 1, 3, generator=g)
+    return x
+
+
+def rigid(motion: torch.Tensor, rot: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Apply a world rotation ``rot`` (3, 3) and translation ``shift`` (3,) to SMPL-X motion."""
+    out = motion.clone()
+    out[..., 73:76] = matrix_to_axis_angle(rot @ axis_angle_to_matrix(motion[..., 73:76]))
+    out[..., 76:79] = motion[..., 76:79] @ rot.T + shift
+    return out
+
+
+Y_UP_TO_Z_UP = torch.tensor([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])  # Rx(+90): +Y -> +Z
+
+
+@pytest.mark.parametrize("rotation", ["6d", "axis_angle"])
+def test_features_invariant_to_world_heading_and_position(rotation: str) -> None:
+    feats = MotionFeatures(rotation=rotation)
+    motion = smooth_motion(3, 20)
+    yaw = axis_angle_to_matrix(torch.tensor([0.0, 2.0, 0.0]))
+    moved = rigid(motion, yaw, torch.tensor([5.0, 0.0, -3.0]))
+    torch.testing.assert_close(feats.to_features(moved), feats.to_features(motion), atol=2e-4, rtol=0)
+
+
+@pytest.mark.parametrize("up_axis", ["auto", "z"])
+def test_z_up_data_gives_the_same_features(up_axis: str) -> None:
+    motion = smooth_motion(2, 12)
+    z_up = rigid(motion, Y_UP_TO_Z_UP, torch.zeros(3))
+    ref = MotionFeatures(up_axis="y").to_features(motion)
+    torch.testing.assert_close(MotionFeatures(up_axis=up_axis).to_features(z_up), ref, atol=2e-4, rtol=0)
+
+
+@pytest.mark.parametrize("rotation", ["6d", "axis_angle"])
+def test_features_round_trip_to_canonical_motion(rotation: str) -> None:
+    feats = MotionFeatures(rotation=rotation)
+    motion = smooth_motion(2, 25)
+    canonical = feats.canonicalize(motion)
+    back = feats.from_features(feats.to_features(motion))
+    # Axis-angle is not unique; compare rotations as matrices.
+    for part in (slice(0, 63), slice(73, 76)):
+        torch.testing.assert_close(axis_angle_to_matrix(back[..., part].unflatten(-1, (-1, 3))),
+                                   axis_angle_to_matrix(canonical[..., part].unflatten(-1, (-1, 3))), atol=1e-4, rtol=0)
+    torch.testing.assert_close(back[..., 63:73], canonical[..., 63:73])
+    torch.testing.assert_close(back[..., 76:], canonical[..., 76:], atol=1e-4, rtol=0)
+    # Canonical frame: starts at the origin horizontally, first frame faces +Z.
+    assert canonical[:, 0, [76, 78]].abs().max() < 1e-5
+    forward = axis_angle_to_matrix(canonical[:, 0, 73:76])[..., :, 2]  # (B, 3)
+    assert forward[:, 0].abs().max() < 1e-5 and (forward[:, 2] > 0).all()
+
+
+def test_to_world_inverts_canonicalize() -> None:
+    feats = MotionFeatures()
+    motion = smooth_motion(2, 10)
+    back = feats.to_world(feats.canonicalize(motion), motion[:, 0])
+    torch.testing.assert_close(axis_angle_to_matrix(back[..., 73:76]), axis_angle_to_matrix(motion[..., 73:76]),
+                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(back[..., 76:], motion[..., 76:], atol=1e-5, rtol=0)
+
+
+def test_canonical_joints_are_a_rigid_copy_of_world_joints() -> None:
+    from unimo.body.models import default_body_model
+
+    body = default_body_model()
+    motion = rigid(smooth_motion(1, 15), Y_UP_TO_Z_UP, torch.tensor([1.0, 2.0, 3.0]))
+    feats = MotionFeatures()
+    g, _ = feats.canonical_transform(motion)
+    world, canon = body.joints(motion)[0], body.joints(feats.canonicalize(motion))[0]  # (T, J, 3)
+    offset = canon - world @ g[0].T  # (T, J, 3): must be one constant vector
+    assert (offset - offset[:1, :1]).abs().max() < 1e-4
+
+
+def test_fit_standardises_and_floors_constant_channels() -> None:
+    feats = MotionFeatures(min_std=0.05)
+    motion = smooth_motion(8, 30)
+    motion[..., 63] = 0.0  # a constant channel (first beta)
+    feats.fit([motion[:4], motion[4:]])
+    normed = feats.normalize(feats.to_features(motion)).flatten(0, 1)  # (B*T, F)
+    assert bool(feats.fitted)
+    torch.testing.assert_close(normed.mean(0), torch.zeros(feats.num_features), atol=1e-4, rtol=0)
+    varying = feats.std > 0.05
+    torch.testing.assert_close(normed.std(0, unbiased=False)[varying], torch.ones(int(varying.sum())), atol=1e-3, rtol=0)
+    assert feats.std[feats.groups["betas"].start] == pytest.approx(0.05)
+    torch.testing.assert_close(feats.denormalize(feats.normalize(motion[..., :1].expand(-1, -1, feats.num_features))),
+                               motion[..., :1].expand(-1, -1, feats.num_features), atol=1e-5, rtol=0)
+
+
+def test_bad_input_raises_clear_errors() -> None:
+    with pytest.raises(ValueError, match="rotation"):
+        MotionFeatures(rotation="quat")
+    with pytest.raises(ValueError, match="up_axis"):
+        MotionFeatures(up_axis="w")
+    with pytest.raises(ValueError, match=r"\(B, T, 79\)"):
+        MotionFeatures().to_features(torch.zeros(2, 5, 78))

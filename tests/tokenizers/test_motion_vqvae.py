@@ -1,0 +1,128 @@
+"""Motion tokenizers (VQ, single decoder, FSQ): shapes for every scale, alignment, determinism, training."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from unimo.tokenizers import TOKENIZERS
+from unimo.tokenizers.motion_base import latent_steps, pad_to_latent_grid
+from unimo.tokenizers.motion_losses import MotionLossWeights
+from unimo.tokenizers.motion_vqvae import MotionVQVAETokenizer
+
+TINY = dict(scale=2, width=16, depth=1)
+NAMES = ["MotionVQVAETokenizer", "MotionVQVAESingleDecoderTokenizer", "MotionFSQTokenizer"]
+
+
+def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
+    """Random smooth Y-up motions ``(B, T, 79)``: sinusoidal joints, random heading, a walk."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1)
+    amp, freq, phase = (torch.rand(batch, 1, 79, generator=g) * s for s in (0.4, 2.0, 6.28))
+    x = amp * torch.sin(2 * math.pi * (freq + 0.3) * t + phase)
+    x[..., 63:73] = torch.randn(batch, 1, 10, generator=g)
+    yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]
+    x[..., 73:76] = 0.1 * x[..., 73:76] + torch.stack([torch.zeros_like(yaw), yaw, torch.zeros_like(yaw)], -1)
+    step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04
+    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.tensor([0.0, 0.9, 0.0])
+    return x
+
+
+def build(name: str, **kwargs: object) -> torch.nn.Module:
+    extra = {} if name == "MotionFSQTokenizer" else dict(codebook_size=32, code_dim=8)
+    tok = TOKENIZERS.build(name, **{**TINY, **extra, **kwargs})
+    tok.fit_normalization([smooth_motion(4, 33)])
+    return tok
+
+
+@pytest.mark.parametrize("frames,steps", [(1, 1), (2, 2), (5, 2), (16, 5), (17, 5), (33, 9)])
+def test_latent_steps_follow_the_causal_video_grid(frames: int, steps: int) -> None:
+    assert latent_steps(frames, 4) == steps
+    x = torch.arange(frames, dtype=torch.float32)[None, :, None]
+    padded = pad_to_latent_grid(x, 4)
+    assert padded.shape[1] == 4 * steps
+    assert torch.equal(padded[0, :4, 0], torch.zeros(4))  # step 0 = frame 0 alone (replicated)
+    assert torch.equal(padded[0, 3:3 + frames, 0], x[0, :, 0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_shapes_for_every_scale(name: str, scale: int) -> None:
+    tok = build(name, scale=scale).eval()
+    for frames in (1, 16, 17):
+        ids = tok.encode(smooth_motion(2, frames))
+        assert ids.shape == (2, latent_steps(frames) * scale) == (2, tok.num_tokens(frames))
+        assert ids.dtype == torch.int64 and 0 <= int(ids.min()) and int(ids.max()) < tok.vocab_size
+        assert tok.decode(ids).shape == (2, 1 + 4 * (latent_steps(frames) - 1), 79)
+        assert tok.decode(ids, num_frames=frames).shape == (2, frames, 79)
+    assert tok.tokens_per_frame == scale / 4
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_encode_decode_are_deterministic(name: str) -> None:
+    tok = build(name).eval()
+    motion = smooth_motion(3, 21, seed=1)
+    ids = tok.encode(motion)
+    assert torch.equal(ids, tok.encode(motion))
+    assert torch.equal(tok.decode(ids), tok.decode(ids))
+    # A different motion gets different ids (the encoder is not constant).
+    assert not torch.equal(ids, tok.encode(smooth_motion(3, 21, seed=2)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_loss_trains_every_part(name: str) -> None:
+    tok = build(name, loss_weights=MotionLossWeights(joints=1.0)).train()
+    losses = tok.loss(smooth_motion(2, 17))
+    expected = {"loss", "recon_pose", "recon_betas", "recon_orient", "recon_transl", "velocity", "joints", "commit"}
+    assert expected <= set(losses)
+    assert all(torch.isfinite(v) for v in losses.values())
+    losses["loss"].backward()
+    for part in (tok.encoder, tok.decoder):
+        grads = [p.grad for p in part.parameters()]
+        assert all(g is not None and g.abs().sum() > 0 for g in grads), type(part).__name__
+
+
+def test_expert_decoders_have_one_decoder_per_group() -> None:
+    tok = build("MotionVQVAETokenizer")
+    assert list(tok.decoder.experts) == ["pose", "betas", "orient", "transl"]
+    single = build("MotionVQVAESingleDecoderTokenizer")
+    assert not hasattr(single.decoder, "experts")
+
+
+def test_tiny_training_lowers_the_loss() -> None:
+    torch.manual_seed(0)
+    tok = build("MotionVQVAETokenizer", width=32, loss_weights=MotionLossWeights(joints=0.0)).train()
+    data = smooth_motion(16, 17, seed=3)
+    opt = torch.optim.Adam(tok.parameters(), lr=3e-3)
+    first = None
+    for _ in range(90):
+        loss = tok.loss(data)["loss"]
+        first = loss.item() if first is None else first
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.75 * first, (first, loss.item())
+
+
+def test_config_rebuilds_the_same_architecture() -> None:
+    tok = build("MotionVQVAETokenizer", loss_weights=MotionLossWeights(velocity=0.25))
+    config = tok.config()
+    assert config["class_path"] == "unimo.tokenizers.motion_vqvae.MotionVQVAETokenizer"
+    assert config["init_args"]["loss_weights"]["velocity"] == 0.25
+    rebuilt = MotionVQVAETokenizer(**config["init_args"])
+    rebuilt.load_state_dict(tok.state_dict())  # strict: same parameters and buffers
+    assert rebuilt.loss_weights.velocity == 0.25
+
+
+def test_bad_input_raises_clear_errors() -> None:
+    tok = build("MotionVQVAETokenizer").eval()
+    with pytest.raises(ValueError, match=r"\(B, T, 79\)"):
+        tok.encode(torch.zeros(2, 8, 63))
+    with pytest.raises(ValueError, match="multiple of scale"):
+        tok.decode(torch.zeros(1, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="power of 2"):
+        MotionVQVAETokenizer(downsample=3, **TINY)
+    with pytest.raises(ValueError, match="scale"):
+        MotionVQVAETokenizer(codebook_size=8, code_dim=4, scale=0, width=8, depth=1)

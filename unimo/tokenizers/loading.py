@@ -1,0 +1,102 @@
+"""Save and load trained tokenizers without Lightning (e.g. frozen tokenizers inside the joint model).
+
+``load_tokenizer`` reads three kinds of file:
+
+1. a plain export written by ``export_tokenizer``: ``{"format", "tokenizer": config, "state_dict"}``;
+2. a Lightning ``.ckpt`` of a task holding the tokenizer as ``self.tokenizer`` (``MotionTokenizerTask``):
+   the config comes from ``checkpoint["unimo_tokenizer"]`` or ``hyper_parameters["tokenizer"]`` (the
+   ``{"class_path", "init_args"}`` dict LightningCLI stores), weights from ``state_dict["tokenizer.*"]``;
+3. a whole module saved with ``torch.save(tokenizer)``.
+
+A config is ``{"class_path": "<registry name or module.Class>", "init_args": {...}}``. The files are
+unpickled with ``weights_only=False`` (Lightning hyperparameters may hold any object): only load files
+you trust.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from unimo.tokenizers.base import TOKENIZERS, Tokenizer
+
+EXPORT_FORMAT = "unimo.tokenizer/1"
+
+
+def tokenizer_config(tokenizer: Tokenizer) -> dict[str, Any] | None:
+    """Return ``{"class_path", "init_args"}`` of ``tokenizer`` if its class records one (``config()``)."""
+    config = getattr(tokenizer, "config", None)
+    return config() if callable(config) else None
+
+
+def build_tokenizer(config: dict[str, Any]) -> Tokenizer:
+    """Instantiate a tokenizer from ``{"class_path", "init_args"}``; class_path is a registry name or dotted."""
+    if not isinstance(config, dict) or "class_path" not in config:
+        raise ValueError(f"tokenizer config: expected a dict with 'class_path' (and 'init_args'), got {config!r}")
+    class_path = config["class_path"]
+    if "." in class_path:
+        module_name, _, name = class_path.rpartition(".")
+        cls = getattr(importlib.import_module(module_name), name, None)
+        if cls is None:
+            raise ValueError(f"tokenizer config: {module_name!r} has no class {name!r}")
+    else:
+        import unimo.tokenizers  # noqa: F401  (registers the built-in tokenizers)
+
+        cls = TOKENIZERS.get(class_path)
+    if not (isinstance(cls, type) and issubclass(cls, Tokenizer)):
+        raise TypeError(f"tokenizer config: {class_path!r} is not a Tokenizer subclass")
+    return cls(**dict(config.get("init_args") or {}))
+
+
+def export_tokenizer(tokenizer: Tokenizer, path: str | Path) -> None:
+    """Write ``tokenizer`` (config + weights, incl. normalisation buffers) to ``path`` atomically."""
+    config = tokenizer_config(tokenizer)
+    if config is None:
+        raise TypeError(f"export_tokenizer: {type(tokenizer).__name__} has no config() to rebuild it from")
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    state = {k: v.detach().cpu() for k, v in tokenizer.state_dict().items()}
+    torch.save({"format": EXPORT_FORMAT, "tokenizer": config, "state_dict": state}, tmp)
+    os.replace(tmp, path)
+
+
+def load_tokenizer(path: str | Path, map_location: str | torch.device = "cpu", freeze: bool = True) -> Tokenizer:
+    """Load a tokenizer from an export, a Lightning checkpoint or a pickled module (see module docstring).
+
+    Args:
+        path: The file.
+        map_location: Device to load tensors to.
+        freeze: Put it in eval mode with ``requires_grad=False`` (the usual use: a frozen tokenizer).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load_tokenizer: no file at {path}")
+    obj = torch.load(path, map_location=map_location, weights_only=False)
+    tokenizer = obj if isinstance(obj, Tokenizer) else _from_dict(obj, path)
+    if freeze:
+        tokenizer.eval().requires_grad_(False)
+    return tokenizer
+
+
+def _from_dict(obj: Any, path: Path) -> Tokenizer:
+    if not isinstance(obj, dict) or "state_dict" not in obj:
+        raise ValueError(f"load_tokenizer: {path} is neither a tokenizer export, a Lightning checkpoint "
+                         f"nor a pickled Tokenizer (got {type(obj).__name__})")
+    if obj.get("format") == EXPORT_FORMAT:
+        config, prefix = obj["tokenizer"], ""
+    else:
+        config = obj.get("unimo_tokenizer") or obj.get("hyper_parameters", {}).get("tokenizer")
+        prefix = "tokenizer."
+        if config is None:
+            raise ValueError(f"load_tokenizer: {path} has no tokenizer config ('unimo_tokenizer' or "
+                             "hyper_parameters['tokenizer']); was it saved by a tokenizer task?")
+    tokenizer = config if isinstance(config, Tokenizer) else build_tokenizer(config)
+    state = {k[len(prefix):]: v for k, v in obj["state_dict"].items() if k.startswith(prefix)}
+    if not state:
+        raise ValueError(f"load_tokenizer: {path} has no weights under prefix {prefix!r}")
+    tokenizer.load_state_dict(state)
+    return tokenizer
