@@ -46,7 +46,8 @@ def test_identical_gaussians_give_zero_and_order_does_not_matter() -> None:
     mu, s = torch.from_numpy(rng.normal(size=8)), torch.from_numpy(_random_cov(rng, 8))
     assert abs(frechet_distance(mu, s, mu, s).item()) < 1e-9
     s2 = torch.from_numpy(_random_cov(rng, 8))
-    assert frechet_distance(mu, s, mu + 1, s2).item() == pytest.approx(frechet_distance(mu + 1, s2, mu, s).item())
+    forward, backward = frechet_distance(mu, s, mu + 1, s2), frechet_distance(mu + 1, s2, mu, s)
+    assert forward.item() == pytest.approx(backward.item())
 
 
 def test_rank_deficient_covariances_stay_real_and_match_scipy() -> None:
@@ -71,3 +72,11 @@ def test_errors_name_the_problem() -> None:
         gaussian_from_sums(torch.zeros(3), torch.zeros(3, 3), 1)
     with pytest.raises(ValueError, match="equal D"):
         frechet_distance(torch.zeros(3), torch.eye(3), torch.zeros(4), torch.eye(4))
+
+
+def test_singular_covariance_uses_the_eigen_path_and_keeps_the_closed_form() -> None:
+    # sigma1 has a zero variance, so its Cholesky factorisation fails and the symmetric square root is used.
+    var1, var2 = torch.tensor([0.0, 4.0, 1.0]), torch.tensor([1.0, 1.0, 1.0])
+    assert int(torch.linalg.cholesky_ex(torch.diag(var1).double())[1]) != 0
+    got = frechet_distance(torch.zeros(3), torch.diag(var1), torch.zeros(3), torch.diag(var2))
+    assert got.item() == pytest.approx(2.0, abs=1e-10)  # (0 - 1)^2 + (2 - 1)^2 + 0

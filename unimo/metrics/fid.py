@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
-from unimo.metrics.frechet import frechet_distance, gaussian_from_sums
+from unimo.metrics.frechet import frechet_distance_from_states
 from unimo.metrics.inception import load_fid_inception
 
 
@@ -97,6 +97,4 @@ class VideoFrechetInceptionDistance(FrechetInceptionDistance):
 
     def compute(self) -> torch.Tensor:
         """Return FID (float64) from the accumulated sums, via the shared :func:`frechet_distance`."""
-        real = gaussian_from_sums(self.real_features_sum, self.real_features_cov_sum, self.real_features_num_samples)
-        fake = gaussian_from_sums(self.fake_features_sum, self.fake_features_cov_sum, self.fake_features_num_samples)
-        return frechet_distance(real[0], real[1], fake[0], fake[1])
+        return frechet_distance_from_states(self)

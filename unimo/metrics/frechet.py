@@ -20,9 +20,11 @@ def frechet_distance(
 ) -> torch.Tensor:
     """Return the squared Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2), in float64.
 
-    ``tr((S1 S2)^(1/2))`` is computed as the sum of square roots of the eigenvalues of the symmetric
-    matrix ``S1^(1/2) S2 S1^(1/2)`` (same spectrum as ``S1 S2``), which stays real and stable for
-    rank-deficient covariances, where ``scipy.linalg.sqrtm(S1 @ S2)`` can return complex noise.
+    ``tr((S1 S2)^(1/2))`` is the sum of square roots of the eigenvalues of a symmetric matrix with the
+    spectrum of ``S1 S2``: ``L^T S2 L`` with ``S1 = L L^T`` (Cholesky, fast) when ``S1`` is positive
+    definite, else ``S1^(1/2) S2 S1^(1/2)`` (eigendecomposition), which stays real and stable for the
+    rank-deficient covariances of small sample sets, where ``scipy.linalg.sqrtm(S1 @ S2)`` can return
+    complex noise.
 
     Args:
         mu1: Mean of the first Gaussian, shape (D,).
@@ -36,11 +38,14 @@ def frechet_distance(
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (*mu1.shape, *mu1.shape):
         raise ValueError(
             f"frechet_distance expects means (D,) and covariances (D, D) of equal D; got means "
-            f"{tuple(mu1.shape)}, {tuple(mu2.shape)} and covariances {tuple(sigma1.shape)}, {tuple(sigma2.shape)}"
+            f"{tuple(mu1.shape)}, {tuple(mu2.shape)} and covariances {tuple(sigma1.shape)}, "
+            f"{tuple(sigma2.shape)}"
         )
     mu1, mu2, sigma1, sigma2 = (x.double() for x in (mu1, mu2, sigma1, sigma2))
-    root1 = _sqrt_psd(sigma1)  # (D, D)
-    middle = root1 @ sigma2 @ root1  # (D, D), symmetric PSD with the spectrum of sigma1 @ sigma2
+    factor, info = torch.linalg.cholesky_ex(sigma1)  # (D, D) lower triangular when info == 0
+    if int(info) != 0:  # singular (fewer samples than dimensions): fall back to the symmetric square root
+        factor = _sqrt_psd(sigma1)
+    middle = factor.T @ sigma2 @ factor  # (D, D), symmetric PSD with the spectrum of sigma1 @ sigma2
     middle = (middle + middle.T) / 2
     trace_sqrt = torch.linalg.eigvalsh(middle).clamp(min=0).sqrt().sum()
     return (mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * trace_sqrt
@@ -50,6 +55,19 @@ def _sqrt_psd(matrix: torch.Tensor) -> torch.Tensor:
     """Return the symmetric square root of a PSD matrix; negative rounding noise in eigenvalues is zeroed."""
     values, vectors = torch.linalg.eigh((matrix + matrix.T) / 2)
     return (vectors * values.clamp(min=0).sqrt()) @ vectors.T
+
+
+def frechet_distance_from_states(metric: object) -> torch.Tensor:
+    """Return the Fréchet distance from a metric's ``{real,fake}_features_{sum,cov_sum,num_samples}`` states.
+
+    That is torchmetrics' FID state naming, which FVD shares, so both metrics reduce identically.
+    """
+    suffixes = ("sum", "cov_sum", "num_samples")
+    gaussians = [
+        gaussian_from_sums(*(getattr(metric, f"{kind}_features_{s}") for s in suffixes))
+        for kind in ("real", "fake")
+    ]
+    return frechet_distance(*gaussians[0], *gaussians[1])
 
 
 def gaussian_from_sums(

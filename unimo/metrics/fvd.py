@@ -27,7 +27,7 @@ from torch import nn
 from torchmetrics import Metric
 
 from unimo.metrics.fid import to_uint8
-from unimo.metrics.frechet import frechet_distance, gaussian_from_sums
+from unimo.metrics.frechet import frechet_distance_from_states
 from unimo.metrics.i3d import load_i3d
 
 _KINDS = ("real", "fake")
@@ -86,10 +86,10 @@ class FrechetVideoDistance(Metric):
         self.num_frames, self.resolution, self.chunk_size = num_frames, resolution, chunk_size
         self.reset_real_features = reset_real_features
         dim = int(getattr(self.network, "num_features", 400))
-        for kind in _KINDS:
-            self.add_state(f"{kind}_features_sum", torch.zeros(dim, dtype=torch.float64), dist_reduce_fx="sum")
-            self.add_state(f"{kind}_features_cov_sum", torch.zeros(dim, dim, dtype=torch.float64), dist_reduce_fx="sum")
-            self.add_state(f"{kind}_features_num_samples", torch.tensor(0), dist_reduce_fx="sum")
+        for kind in _KINDS:  # float64 sums: exact to add across batches and processes
+            self.add_state(f"{kind}_features_sum", torch.zeros(dim, dtype=torch.float64), "sum")
+            self.add_state(f"{kind}_features_cov_sum", torch.zeros(dim, dim, dtype=torch.float64), "sum")
+            self.add_state(f"{kind}_features_num_samples", torch.tensor(0), "sum")
 
     def update(self, videos: torch.Tensor, real: bool) -> None:
         """Add (B, T, 3, H, W) videos in [-1, 1] (T >= num_frames) to the real or generated statistics."""
@@ -105,9 +105,7 @@ class FrechetVideoDistance(Metric):
 
     def compute(self) -> torch.Tensor:
         """Return FVD (0-d float64); needs at least 2 real and 2 generated clips."""
-        real = gaussian_from_sums(self.real_features_sum, self.real_features_cov_sum, self.real_features_num_samples)
-        fake = gaussian_from_sums(self.fake_features_sum, self.fake_features_cov_sum, self.fake_features_num_samples)
-        return frechet_distance(real[0], real[1], fake[0], fake[1])
+        return frechet_distance_from_states(self)
 
     def reset(self) -> None:
         """Clear statistics; keep the real ones when ``reset_real_features`` is False (a fixed real set)."""

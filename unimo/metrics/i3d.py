@@ -110,8 +110,10 @@ _WIDTHS: dict[str, tuple[int, int, int, int, int, int]] = {
 _POOLS: dict[str, tuple[_Triple, _Triple]] = {
     "MaxPool3d_4a_3x3": ((3, 3, 3), (2, 2, 2)), "MaxPool3d_5a_2x2": ((2, 2, 2), (2, 2, 2)),
 }
-_ORDER = ("Mixed_3b", "Mixed_3c", "MaxPool3d_4a_3x3", "Mixed_4b", "Mixed_4c", "Mixed_4d", "Mixed_4e", "Mixed_4f",
-          "MaxPool3d_5a_2x2", "Mixed_5b", "Mixed_5c")
+_ORDER = (
+    "Mixed_3b", "Mixed_3c", "MaxPool3d_4a_3x3", "Mixed_4b", "Mixed_4c", "Mixed_4d", "Mixed_4e", "Mixed_4f",
+    "MaxPool3d_5a_2x2", "Mixed_5b", "Mixed_5c",
+)
 
 
 class InceptionI3d(nn.Module):
@@ -144,7 +146,7 @@ class InceptionI3d(nn.Module):
         self.eval()
 
     def train(self, mode: bool = True) -> InceptionI3d:
-        """Stay in eval mode: a LightningModule's ``.train()`` must not switch BatchNorm to batch statistics."""
+        """Stay in eval mode: ``.train()`` from a LightningModule must not make BatchNorm use batch stats."""
         return super().train(False)
 
     def forward(self, videos: torch.Tensor) -> torch.Tensor:

@@ -21,13 +21,25 @@ import os
 import torch
 from torch import nn
 
-from unimo.metrics.inception_blocks import BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE
+from unimo.metrics.inception_blocks import (
+    BasicConv2d,
+    InceptionA,
+    InceptionB,
+    InceptionC,
+    InceptionD,
+    InceptionE,
+)
 from unimo.metrics.weights import find_weights, load_state_dict, load_strict
 
 FID_WEIGHTS_NAMES = ("pt_inception-2015-12-05-6726825d.pth", "weights-inception-2015-12-05-6726825d.pth")
 FID_WEIGHTS_SOURCE = (
     "get it from https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
     "pt_inception-2015-12-05-6726825d.pth on a machine with internet access"
+)
+# Inception blocks after the stem, in network order.
+_MIXED = (
+    "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
+    "Mixed_7a", "Mixed_7b", "Mixed_7c",
 )
 
 
@@ -68,7 +80,7 @@ class FIDInceptionV3(nn.Module):
     def __init__(self, input_size: int = 299) -> None:
         super().__init__()
         if input_size < 75:
-            raise ValueError(f"FIDInceptionV3 input_size must be >= 75 (InceptionV3's minimum), got {input_size}")
+            raise ValueError(f"FIDInceptionV3 input_size must be >= 75 (its minimum), got {input_size}")
         self.input_size = input_size
         self.Conv2d_1a_3x3 = BasicConv2d(3, 32, 3, stride=2)
         self.Conv2d_2a_3x3 = BasicConv2d(32, 32, 3)
@@ -91,7 +103,7 @@ class FIDInceptionV3(nn.Module):
         self.eval()
 
     def train(self, mode: bool = True) -> FIDInceptionV3:
-        """Stay in eval mode: a LightningModule's ``.train()`` must not switch BatchNorm to batch statistics."""
+        """Stay in eval mode: ``.train()`` from a LightningModule must not make BatchNorm use batch stats."""
         return super().train(False)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -107,9 +119,8 @@ class FIDInceptionV3(nn.Module):
         x = nn.functional.max_pool2d(x, kernel_size=3, stride=2)  # (N, 64, 73, 73)
         x = self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(x))  # (N, 192, 71, 71)
         x = nn.functional.max_pool2d(x, kernel_size=3, stride=2)  # (N, 192, 35, 35)
-        for block in (self.Mixed_5b, self.Mixed_5c, self.Mixed_5d, self.Mixed_6a, self.Mixed_6b, self.Mixed_6c,
-                      self.Mixed_6d, self.Mixed_6e, self.Mixed_7a, self.Mixed_7b, self.Mixed_7c):
-            x = block(x)  # ends at (N, 2048, 8, 8)
+        for name in _MIXED:
+            x = getattr(self, name)(x)  # ends at (N, 2048, 8, 8)
         return x.mean(dim=(2, 3)).float()  # (N, 2048)
 
 

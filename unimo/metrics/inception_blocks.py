@@ -19,10 +19,11 @@ _Size = int | tuple[int, int]
 class BasicConv2d(nn.Module):
     """Convolution without bias, BatchNorm (TensorFlow epsilon 1e-3), ReLU."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size, stride: int = 1,
-                 padding: _Size = 0) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: _Size, stride: int = 1, padding: _Size = 0
+    ) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=False)
         self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

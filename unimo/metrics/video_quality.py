@@ -26,7 +26,9 @@ def _frames01(video: torch.Tensor, name: str) -> torch.Tensor:
 
 def _check_pair(preds: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     if preds.shape != target.shape:
-        raise ValueError(f"preds and target must have equal shapes, got {tuple(preds.shape)} and {tuple(target.shape)}")
+        raise ValueError(
+            f"preds and target must have equal shapes, got {tuple(preds.shape)} and {tuple(target.shape)}"
+        )
     return _frames01(preds, "preds"), _frames01(target, "target")
 
 

@@ -58,7 +58,9 @@ def find_weights(names: Sequence[str], path: str | os.PathLike | None, what: str
         if candidate.is_file():
             return candidate
         if not candidate.is_dir():
-            raise MissingWeightsError(f"{what}: weights file {candidate} does not exist (expected {names[0]}; {source})")
+            raise MissingWeightsError(
+                f"{what}: weights file {candidate} does not exist (expected {names[0]}; {source})"
+            )
         folder = candidate
     if folder is not None:
         for name in names:
@@ -74,7 +76,7 @@ def find_weights(names: Sequence[str], path: str | os.PathLike | None, what: str
 
 
 def is_torchscript(path: str | os.PathLike) -> bool:
-    """Return whether ``path`` is a TorchScript archive (``torch.jit.save``) rather than a ``torch.save`` file.
+    """Return whether ``path`` is a TorchScript archive (``torch.jit.save``), not a ``torch.save`` file.
 
     Both are zip files; only TorchScript archives hold a ``code/`` folder with the serialized program.
     """
@@ -120,6 +122,7 @@ def load_strict(module: torch.nn.Module, state: dict[str, torch.Tensor], path: s
     missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
     if missing or result.unexpected_keys:
         raise ValueError(
-            f"{path}: weights do not match {type(module).__name__}: {len(missing)} missing keys "
-            f"(e.g. {missing[:3]}), {len(result.unexpected_keys)} unexpected keys (e.g. {result.unexpected_keys[:3]})"
+            f"{path}: weights do not match {type(module).__name__}: {len(missing)} missing keys (e.g. "
+            f"{missing[:3]}), {len(result.unexpected_keys)} unexpected keys (e.g. "
+            f"{result.unexpected_keys[:3]})"
         )
