@@ -17,16 +17,23 @@ NAMES = ["MotionVQVAETokenizer", "MotionVQVAESingleDecoderTokenizer", "MotionFSQ
 
 
 def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
-    """Random smooth Y-up motions ``(B, T, 79)``: sinusoidal joints, random heading, a walk."""
+    """Random smooth Y-up motions ``(B, T, 79)`` of low intrinsic dimension, like real motion.
+
+    Three sinusoids per clip drive all joints through one fixed basis; one of four body shapes; a
+    turning walk at 1.2 m/s starting at a random place and heading.
+    """
     g = torch.Generator().manual_seed(seed)
-    t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1)
-    amp, freq, phase = (torch.rand(batch, 1, 79, generator=g) * s for s in (0.4, 2.0, 6.28))
-    x = amp * torch.sin(2 * math.pi * (freq + 0.3) * t + phase)
-    x[..., 63:73] = torch.randn(batch, 1, 10, generator=g)
-    yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]
-    x[..., 73:76] = 0.1 * x[..., 73:76] + torch.stack([torch.zeros_like(yaw), yaw, torch.zeros_like(yaw)], -1)
-    step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04
-    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.tensor([0.0, 0.9, 0.0])
+    basis = torch.randn(3, 63, generator=torch.Generator().manual_seed(123)) * 0.25  # shared by all clips
+    t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1) seconds
+    freq, phase = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5, torch.rand(batch, 1, 3, generator=g) * 6.28
+    x = torch.zeros(batch, frames, 79)
+    x[..., :63] = torch.sin(2 * math.pi * freq * t + phase) @ basis  # (B, T, 63)
+    shapes = torch.randn(4, 10, generator=torch.Generator().manual_seed(321))
+    x[..., 63:73] = shapes[torch.randint(0, 4, (batch,), generator=g)][:, None]
+    yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]  # (B, T)
+    x[..., 73:76] = torch.stack([0.1 * torch.sin(yaw), yaw, torch.zeros_like(yaw)], -1)
+    step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04  # (B, T, 3)
+    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])
     return x
 
 
