@@ -59,11 +59,18 @@ class ClipDecoder:
     def __call__(self, samples: Iterable[RawSample]) -> Iterator[dict[str, Any]]:
         self._calls += 1
         rng = worker_rng(self.seed, "start", self._calls)
+        held = None  # yield one clip late, so skips at the end of the stream still ride on a clip
         for raw in samples:
             clip = self._try_decode(raw, rng)
-            if clip is not None:
-                clip["skipped"] = self.reporter.take_pending()  # records from this worker since the last clip
-                yield clip
+            if clip is None:
+                continue
+            if held is not None:
+                held["skipped"] = self.reporter.take_pending()  # records from this worker since the last clip
+                yield held
+            held = clip
+        if held is not None:
+            held["skipped"] = self.reporter.take_pending()
+            yield held
 
     def _try_decode(self, raw: RawSample, rng: random.Random) -> dict[str, Any] | None:
         member = MOTION

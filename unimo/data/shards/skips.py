@@ -2,8 +2,9 @@
 
 Under ``error_policy="warn"`` a bad sample is logged (file, member, reason) and skipped; under ``"strict"``
 it raises ``ShardDataError``. Nothing disappears silently: the total count lives in shared memory (so the
-main process sees what workers skipped) and the detailed records ride along with the next batch
-(``batch["skipped"]``), where ``WebDatasetDataModule`` collects them.
+main process sees what workers skipped) and the detailed records ride along with a batch of the same
+worker (``batch["skipped"]``), where ``WebDatasetDataModule`` collects them. Only a worker that yields no
+clip at all cannot deliver its records; they are still logged and counted.
 """
 
 from __future__ import annotations

@@ -144,6 +144,15 @@ def _make_sample(index: int, spec: SynthSpec, make_clip: ClipMaker) -> ClipSampl
                       camera=camera_to_jsonable(getattr(clip, "camera", None)), meta=meta)
 
 
+def has_generator() -> bool:
+    """Return whether the default generator (``unimo.data.synthetic.generate_clip``) can be imported."""
+    try:
+        _default_maker()
+    except ImportError:
+        return False
+    return True
+
+
 def _default_maker() -> ClipMaker:
     from unimo.data.synthetic import generate_clip
 

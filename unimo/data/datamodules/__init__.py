@@ -1,0 +1,5 @@
+"""Lightning DataModules: shard folders of paired video+motion, and folders of motion files."""
+
+from unimo.data.datamodules.webdataset_module import WebDatasetDataModule
+
+__all__ = ["WebDatasetDataModule"]
