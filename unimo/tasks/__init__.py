@@ -1,1 +1,7 @@
-"""unimo.tasks."""
+"""LightningModules that compose tokenizers, backbones and layouts into trainable tasks."""
+
+from unimo.tasks.motion_tokenizer import MotionTokenizerTask
+from unimo.tasks.tokenizer import TokenizerTask
+from unimo.tasks.video_tokenizer import VideoTokenizerTask
+
+__all__ = ["MotionTokenizerTask", "TokenizerTask", "VideoTokenizerTask"]

@@ -1,0 +1,118 @@
+"""The ``unimo`` command.
+
+``unimo fit|validate|test|predict --config FILE`` is a LightningCLI in subclass mode: ``model:`` names any
+LightningModule (``class_path: JointTask``) and ``data:`` any LightningDataModule. Every other subcommand
+(``unimo data synth``, ``unimo generate`` ...) is a plain function registered with
+``unimo.commands.subcommand``; its signature and docstring are its parser and ``--help`` (jsonargparse).
+Plugins load once, before any parser is built.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+
+from unimo import __version__
+from unimo.commands import SUBCOMMANDS, discover
+from unimo.plugins import autoload_disabled, load_plugins
+
+LIGHTNING_SUBCOMMANDS = {
+    "fit": "train a model (LightningCLI)",
+    "validate": "run validation on a checkpoint (LightningCLI)",
+    "test": "run the test set on a checkpoint (LightningCLI)",
+    "predict": "run prediction (LightningCLI)",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Dispatch ``unimo <subcommand> ...``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    discover()
+    if not autoload_disabled():
+        load_plugins()
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(usage())
+        return
+    if args[0] == "--version":
+        print(f"unimo {__version__}")
+        return
+    if args[0] in LIGHTNING_SUBCOMMANDS:
+        run_lightning(args)
+        return
+    name, rest = _match_subcommand(args)
+    run_function(name, SUBCOMMANDS[name], rest)
+
+
+def usage() -> str:
+    """Return the top-level help: every subcommand with its one-line summary."""
+    rows = dict(LIGHTNING_SUBCOMMANDS)
+    rows.update({name: _summary(fn) for name, fn in sorted(SUBCOMMANDS.items())})
+    width = max(map(len, rows))
+    lines = [f"  {name.ljust(width)}  {text}" for name, text in rows.items()]
+    return "\n".join([
+        "usage: unimo <subcommand> [options]   (unimo <subcommand> --help for its options)",
+        "",
+        "Model 2D human video and 3D SMPL-X motion as one autoregressive token sequence.",
+        "",
+        "subcommands:",
+        *lines,
+    ])
+
+
+def run_lightning(args: list[str]) -> None:
+    """Run LightningCLI with every registered task and DataModule importable by short name."""
+    from lightning import LightningDataModule, LightningModule
+    from lightning.pytorch.cli import LightningCLI
+
+    import_components()
+    LightningCLI(
+        LightningModule,
+        LightningDataModule,
+        subclass_mode_model=True,
+        subclass_mode_data=True,
+        args=args,
+        save_config_kwargs={"overwrite": True},
+        auto_configure_optimizers=False,
+    )
+
+
+def import_components() -> None:
+    """Import the packages whose modules define tasks, DataModules and registered classes."""
+    import unimo.backbones  # noqa: F401
+    import unimo.data.datamodules  # noqa: F401
+    import unimo.layouts  # noqa: F401
+    import unimo.tasks  # noqa: F401
+    import unimo.tokenizers  # noqa: F401
+
+
+def run_function(name: str, fn: Callable[..., object], args: list[str]) -> object:
+    """Parse ``args`` against ``fn``'s signature (jsonargparse) and call it."""
+    from jsonargparse import ArgumentParser
+
+    parser = ArgumentParser(prog=f"unimo {name}", description=_summary(fn))
+    parser.add_function_arguments(fn, as_positional=True)
+    config = parser.parse_args(args)
+    return fn(**parser.instantiate_classes(config).as_dict())
+
+
+def _match_subcommand(args: list[str]) -> tuple[str, list[str]]:
+    two = " ".join(args[:2])
+    if two in SUBCOMMANDS:
+        return two, args[2:]
+    if args[0] in SUBCOMMANDS:
+        return args[0], args[1:]
+    group = [name for name in SUBCOMMANDS if name.split()[0] == args[0]]
+    if group:
+        sys.exit(f"unimo {args[0]}: expected one of: {', '.join(sorted(group))}")
+    known = sorted([*LIGHTNING_SUBCOMMANDS, *SUBCOMMANDS])
+    sys.exit(f"unimo: unknown subcommand {args[0]!r}; known: {', '.join(known)}")
+
+
+def _summary(fn: Callable[..., object]) -> str:
+    doc = inspect.getdoc(fn) or ""
+    return doc.splitlines()[0] if doc else ""
+
+
+if __name__ == "__main__":
+    main()
