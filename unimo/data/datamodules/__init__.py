@@ -1,5 +1,6 @@
 """Lightning DataModules: shard folders of paired video+motion, and folders of motion files."""
 
+from unimo.data.datamodules.motion_folder import MotionFolderDataModule, MotionWindows
 from unimo.data.datamodules.webdataset_module import WebDatasetDataModule
 
-__all__ = ["WebDatasetDataModule"]
+__all__ = ["MotionFolderDataModule", "MotionWindows", "WebDatasetDataModule"]
