@@ -51,7 +51,8 @@ class GPTBackbone(Backbone):
         max_seq_len: Default KV-cache capacity (RoPE itself has no length limit).
         rope_base: RoPE wavelength base.
         dropout: Residual dropout probability.
-        compile: Wrap each block in ``torch.compile`` for full-sequence forwards (training, scoring);
+        compile: Wrap each block in ``torch.compile`` for full-sequence forwards (training, scoring), and
+            the head + cross-entropy (dynamic row count) so bf16 logits are reduced without an fp32 copy;
             cached decoding runs the eager blocks (its shapes change every step).
     """
 
@@ -82,6 +83,7 @@ class GPTBackbone(Backbone):
                 nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * num_layers))
         # Plain list: compiled wrappers share the blocks' parameters and must not enter the state dict.
         self._compiled_blocks = [torch.compile(b) for b in self.blocks] if compile else None
+        self._compiled_ce = torch.compile(self.heads.ce_sum, dynamic=True) if compile else None
 
     def _build_embedding(self) -> nn.Module:
         return ModalityEmbedding(self.vocab_sizes, self.dim)
@@ -135,7 +137,7 @@ class GPTBackbone(Backbone):
         return self.heads.logits(h, modality)
 
     def _ce_sum(self, h: torch.Tensor, targets: torch.Tensor, modality: str) -> torch.Tensor:
-        return self.heads.ce_sum(h, targets, modality)
+        return (self._compiled_ce or self.heads.ce_sum)(h, targets, modality)
 
     def new_cache(self, batch_size: int, max_seq_len: int | None = None) -> KVCache:
         """Allocate a ``KVCache`` in the current compute dtype (autocast's if active)."""
