@@ -174,3 +174,13 @@ def test_loading_weights_never_touches_the_network(tmp_path: Path, monkeypatch: 
     torch.save(FIDInceptionV3(input_size=75).state_dict(), tmp_path / FID_WEIGHTS_NAMES[0])
     metric = VideoFrechetInceptionDistance(weights_path=tmp_path)
     assert isinstance(metric.inception, FIDInceptionV3) and metric.inception.input_size == 299
+
+
+def test_network_weights_stay_out_of_holder_checkpoints() -> None:
+    holder = nn.ModuleDict({"fid": VideoFrechetInceptionDistance(network=FIDInceptionV3(input_size=75))})
+    state = holder.state_dict()
+    assert not any(".inception." in k for k in state)
+    other = nn.ModuleDict({"fid": VideoFrechetInceptionDistance(network=FIDInceptionV3(input_size=75))})
+    weight = other["fid"].inception.fc.weight.clone()
+    other.load_state_dict(state, strict=True)
+    assert torch.equal(other["fid"].inception.fc.weight, weight)  # the live network is kept, not overwritten

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 from pathlib import Path
 
@@ -170,3 +171,38 @@ def test_loading_weights_never_touches_the_network(tmp_path: Path, monkeypatch: 
     metric = FrechetVideoDistance(weights_path=tmp_path / "rgb_imagenet.pt")
     assert isinstance(metric.network, InceptionI3d)
     assert metric.real_features_cov_sum.shape == (400, 400)
+
+
+class _Task(nn.Module):
+    """A stand-in for a LightningModule that owns an FVD metric."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(2, 2)
+        self.fvd = FrechetVideoDistance(network=_LinearClip(), num_frames=3, resolution=8)
+
+
+def test_network_weights_stay_out_of_holder_checkpoints() -> None:
+    task = _Task()
+    state = task.state_dict()
+    assert "head.weight" in state and not any(k.startswith("fvd.network.") for k in state)
+    before = task.fvd.network.proj.weight.clone()
+    fresh = _Task()
+    fresh.load_state_dict(state, strict=True)  # missing network entries are refilled from the live network
+    assert torch.equal(fresh.head.weight, task.head.weight)
+    assert torch.equal(task.fvd.network.proj.weight, before)
+    copy = pickle.loads(pickle.dumps(task))  # hooks must not break pickling (DDP spawn)
+    assert not any(k.startswith("fvd.network.") for k in copy.state_dict())
+
+
+class _LinearClip(nn.Module):
+    """A stand-in network with parameters: a linear map of per-channel clip means."""
+
+    num_features = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(3, 4)
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        return self.proj(clips.mean(dim=(2, 3, 4)))  # (B, 4)

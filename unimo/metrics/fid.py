@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
+from unimo.metrics.checkpointing import exclude_from_checkpoints
 from unimo.metrics.frechet import frechet_distance_from_states
 from unimo.metrics.inception import load_fid_inception
 
@@ -85,6 +86,7 @@ class VideoFrechetInceptionDistance(FrechetInceptionDistance):
     ) -> None:
         network = network if network is not None else load_fid_inception(weights_path)
         super().__init__(feature=network, reset_real_features=reset_real_features, **kwargs)
+        exclude_from_checkpoints(self, "inception")  # published weights stay out of training checkpoints
         self.start_frame = start_frame
         self.frame_stride = frame_stride
         self.chunk_size = chunk_size

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics import Metric
 
+from unimo.metrics.checkpointing import exclude_from_checkpoints
 from unimo.metrics.fid import to_uint8
 from unimo.metrics.frechet import frechet_distance_from_states
 from unimo.metrics.i3d import load_i3d
@@ -83,6 +84,7 @@ class FrechetVideoDistance(Metric):
     ) -> None:
         super().__init__(**kwargs)
         self.network = network if network is not None else load_i3d(weights_path)
+        exclude_from_checkpoints(self, "network")  # published weights stay out of training checkpoints
         self.num_frames, self.resolution, self.chunk_size = num_frames, resolution, chunk_size
         self.reset_real_features = reset_real_features
         dim = int(getattr(self.network, "num_features", 400))

@@ -9,8 +9,8 @@ torchmetrics uses). Its input pipeline is part of the metric and is reproduced h
    antialiasing), as torch-fidelity does; PyTorch's ``interpolate`` would shift FID;
 3. pixels map to [-1, 1] by ``(x - 128) / 128``.
 
-Weights: ``$UNIMO_WEIGHTS_DIR/pt_inception-2015-12-05-6726825d.pth`` (pytorch-fid release ``fid_weights``;
-torch-fidelity's ``weights-inception-2015-12-05-6726825d.pth`` holds the same tensors and is accepted too).
+Weights: ``$UNIMO_WEIGHTS_DIR/pt_inception-2015-12-05-6726825d.pth`` (pytorch-fid release ``fid_weights``);
+torch-fidelity's ``weights-inception-2015-12-05-6726825d.pth`` (same graph, same key names) is accepted too.
 Nothing is ever downloaded; see :mod:`unimo.metrics.weights`.
 """
 

