@@ -1,0 +1,141 @@
+"""Generation speed of ``GPTBackbone``: static KV cache against recomputing the prefix every token.
+
+Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
+
+    python benchmarks/generate_speed.py                 # GPU: 125m, contexts 1k/4k, batch 1/8
+    python benchmarks/generate_speed.py --quick         # tiny CPU smoke run, writes to /tmp
+
+Prompts are real I2VM sequences (16x16 video + 8 motion tokens per latent step) cut to the context
+length; the next ``--new_tokens`` positions follow the layout's schedule, so decoding switches between
+the video and motion heads as in use. Both paths run eagerly under bf16 autocast on GPU (fp32 on CPU),
+sampling greedily. Reported: generated tokens/s (batch x new tokens / seconds, prefill included),
+``kv_cache_speedup`` = cached / recomputed tokens/s, and whether both paths chose the same tokens
+(bf16 rounding differs between a cached step and a full pass, so a few flips are possible).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from unimo.backbones import PRESETS, GPTBackbone
+from unimo.backbones.sampling import generate
+from unimo.layouts import I2VMLayout, Schedule, TokenGrid, TokenSequence
+
+VOCAB = {"special": 16, "video": 64000, "motion": 1024}
+QUICK_VOCAB = {"special": 16, "video": 512, "motion": 64}
+GRID = (16, 16, 8)  # h, w, s
+
+
+def prompt_and_schedule(batch: int, context: int, new: int, vocab: dict[str, int],
+                        device: torch.device) -> tuple[TokenSequence, Schedule]:
+    """Cut an I2VM sequence into a ``context``-token prompt and a ``new``-token schedule."""
+    h, w, s = GRID
+    grid = TokenGrid(num_steps=(context + new) // (h * w + s) + 1, height=h, width=w, motion_per_step=s)
+    layout = I2VMLayout()
+    video = torch.randint(0, vocab["video"], (batch, grid.num_steps, h, w))
+    motion = torch.randint(0, vocab["motion"], (batch, grid.motion_tokens))
+    seq = layout.arrange(video, motion)
+    prompt = TokenSequence(**{k: getattr(seq, k)[:, :context] for k in seq.__dataclass_fields__}).to(device)
+    schedule = Schedule(modality_ids=seq.modality_ids[0, context : context + new],
+                        positions=seq.positions[0, context : context + new])
+    return prompt, schedule
+
+
+def timed_generate(model: GPTBackbone, prompt: TokenSequence, schedule: Schedule, use_cache: bool,
+                   device: torch.device) -> tuple[float, torch.Tensor]:
+    """Return seconds and ids of one greedy generation (after one untimed warm-up on a short schedule)."""
+    bf16 = device.type == "cuda"
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        short = Schedule(schedule.modality_ids[:2], schedule.positions[:2])
+        generate(model, prompt, short, temperature=0, use_cache=use_cache)
+        sync()
+        start = time.perf_counter()
+        ids = generate(model, prompt, schedule, temperature=0, use_cache=use_cache)
+        sync()
+    return time.perf_counter() - start, ids
+
+
+def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Namespace) -> dict:
+    """Time both paths for one (context, batch)."""
+    device = torch.device(args.device)
+    vocab = QUICK_VOCAB if args.quick else VOCAB
+    prompt, schedule = prompt_and_schedule(batch, context, args.new_tokens, vocab, device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    kv_s, kv_ids = timed_generate(model, prompt, schedule, True, device)
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else None
+    re_s, re_ids = timed_generate(model, prompt, schedule, False, device)
+    tokens = batch * args.new_tokens
+    same = float((kv_ids[:, context:] == re_ids[:, context:]).float().mean())  # generated part only
+    return {"context": context, "batch": batch, "new_tokens": args.new_tokens,
+            "kv_tokens_per_s": tokens / kv_s, "recompute_tokens_per_s": tokens / re_s,
+            "kv_cache_speedup": re_s / kv_s, "kv_ms_per_step": 1000 * kv_s / args.new_tokens,
+            "kv_peak_mem_gb": peak, "same_tokens_fraction": same}
+
+
+def markdown(report: dict) -> str:
+    title = f"# Generation speed ({report['device']}, torch {report['torch']}, {report['config']['size']})"
+    lines = [title, "",
+             "| context | batch | new | KV tok/s | recompute tok/s | KV speedup | KV ms/step | same tokens |",
+             "|" + "---|" * 8]
+    for r in report["runs"]:
+        lines.append(f"| {r['context']} | {r['batch']} | {r['new_tokens']} | {r['kv_tokens_per_s']:.1f} | "
+                     f"{r['recompute_tokens_per_s']:.1f} | {r['kv_cache_speedup']:.2f}x | "
+                     f"{r['kv_ms_per_step']:.2f} | {r['same_tokens_fraction']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--size", default="125m", choices=[k for k in PRESETS if k != "tiny"])
+    p.add_argument("--contexts", nargs="+", type=int, default=[1024, 4096])
+    p.add_argument("--batches", nargs="+", type=int, default=[1, 8])
+    p.add_argument("--new_tokens", type=int, default=64)
+    p.add_argument("--out", type=Path, default=None, help="output folder (default benchmarks/results)")
+    p.add_argument("--quick", action="store_true", help="tiny model, short contexts, CPU, output to /tmp")
+    args = p.parse_args(argv)
+    args.device = "cuda" if torch.cuda.is_available() and not args.quick else "cpu"
+    if args.quick:
+        args.size, args.contexts, args.batches, args.new_tokens = "quick", [64, 256], [1, 4], 16
+    args.out = args.out or Path("/tmp/unimo_bench" if args.quick else Path(__file__).parent / "results")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark and write ``generate.json`` and ``generate.md`` to ``--out``."""
+    args = parse_args(argv)
+    device = torch.device(args.device)
+    size = {"dim": 64, "num_layers": 2, "num_heads": 4} if args.quick else PRESETS[args.size]
+    vocab = QUICK_VOCAB if args.quick else VOCAB
+    max_len = max(args.contexts) + args.new_tokens
+    model = GPTBackbone(vocab_sizes=vocab, max_seq_len=max_len, **size).to(device).eval()
+    name = torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or "cpu"
+    report = {"device": name, "torch": torch.__version__, "python": platform.python_version(),
+              "config": {**vars(args), "out": str(args.out)}, "runs": []}
+    for context in args.contexts:
+        for batch in args.batches:
+            print(f"[context={context} batch={batch}] ...", file=sys.stderr, flush=True)
+            report["runs"].append(bench_one(model, context, batch, args))
+            print(f"  {report['runs'][-1]}", file=sys.stderr, flush=True)
+    report["kv_cache_speedup"] = {f"context={r['context']},batch={r['batch']}": r["kv_cache_speedup"]
+                                  for r in report["runs"]}
+    args.out.mkdir(parents=True, exist_ok=True)
+    for fname, text in [("generate.json", json.dumps(report, indent=2)), ("generate.md", markdown(report))]:
+        tmp = args.out / (fname + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, args.out / fname)
+    print(markdown(report))
+    return report
+
+
+if __name__ == "__main__":
+    main()
