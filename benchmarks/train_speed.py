@@ -266,7 +266,8 @@ def plot(report: dict, path: Path, peak: float | None) -> None:
     runs = report["runs"]
     labels = [f"{r['size']}\n{r['seq_len']}" for r in runs]
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(runs)), 4))
-    series = [("tflops", "unimo bf16+compile"), ("reference_tflops", "nanoGPT-like ref"),
+    fast = "unimo bf16" + ("+compile" if report["config"]["compile"] else "")
+    series = [("tflops", fast), ("reference_tflops", "nanoGPT-like ref (same)"),
               ("eager_fp32_tflops", "unimo eager fp32")]
     for i, (key, name) in enumerate(series):
         ax.bar([x + 0.27 * (i - 1) for x in range(len(runs))], [r[key] or 0 for r in runs], 0.27, label=name)
