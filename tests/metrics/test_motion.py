@@ -8,7 +8,16 @@ import torch
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
-from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError, FootSliding, Jitter
+from unimo.metrics.motion import (
+    MPJPE,
+    PAMPJPE,
+    WAMPJPE100,
+    WMPJPE100,
+    AccelError,
+    FootSkate,
+    FootSliding,
+    Jitter,
+)
 
 
 def _joints(batch: int, frames: int, joints: int = 6, seed: int = 0) -> torch.Tensor:
@@ -128,16 +137,36 @@ def test_foot_sliding_counts_only_target_contacts() -> None:
     assert metric.count.item() == 2 * 4  # contact steps 0->1 and 1->2, four foot joints
 
 
+def test_foot_skate_measures_horizontal_motion_near_the_ground() -> None:
+    frames = torch.arange(8.0)
+    joints = torch.zeros(1, 8, 22, 3)
+    joints[0, :, :, 1] = 0.3  # the body floats 30 cm up: ground is relative
+    joints[0, :, :, 0] = 0.003 * frames[:, None]  # slides 3 mm/frame along x ...
+    joints[0, 5:, :, 1] += 0.2  # ... and steps up 20 cm from frame 5 on, moving fast
+    joints[0, 5:, :, 2] = 0.1 * frames[5:, None]
+    metric = FootSkate(up_axis=1)
+    metric.update(joints, torch.zeros_like(joints))
+    assert metric.compute().item() == pytest.approx(3.0, rel=1e-5)
+    assert metric.count.item() == 4 * 4  # steps 0->1 .. 3->4 on the ground, four foot joints
+    planted = joints.clone()
+    planted[0, :5, :, 0] = 0.0  # no sliding while on the ground; the fast step in the air is not skating
+    still = FootSkate(up_axis=1)
+    still.update(planted, torch.zeros_like(planted))
+    assert still.compute().item() == 0.0
+
+
 def test_sums_and_counts_reduce_like_one_big_batch() -> None:
-    a, b = _joints(2, 7, seed=4), _joints(3, 7, seed=5)
-    pa, pb = a + 0.01 * torch.randn_like(a), b + 0.05 * torch.randn_like(b)
-    for cls in (MPJPE, PAMPJPE, WMPJPE100, WAMPJPE100, AccelError, Jitter):
+    # Small motions (x 0.03) so that the foot metrics see contacts in both batches.
+    a, b = 0.03 * _joints(2, 7, joints=22, seed=4), 0.03 * _joints(3, 7, joints=22, seed=5)
+    pa, pb = a + 0.001 * torch.randn_like(a), b + 0.005 * torch.randn_like(b)
+    for cls in (MPJPE, PAMPJPE, WMPJPE100, WAMPJPE100, AccelError, Jitter, FootSliding, FootSkate):
         whole = cls()
         whole.update(torch.cat([pa, pb]), torch.cat([a, b]))
         first, second = cls(), cls()
         first.update(pa, a)
         second.update(pb, b)
         first.merge_state(second)  # applies the dist_reduce_fx ("sum") of each state, as sync does
+        assert 0 < first.count.item() < whole.count.item() + 1 and second.count.item() > 0
         assert first.compute().item() == pytest.approx(whole.compute().item(), rel=1e-6)
         assert all(fx is not None for fx in first._reductions.values())
 
@@ -158,3 +187,5 @@ def test_bad_shapes_fail_clearly() -> None:
         MPJPE().update(torch.zeros(2, 4, 3), torch.zeros(2, 4, 3))
     with pytest.raises(ValueError, match="mask"):
         MPJPE().update(torch.zeros(1, 4, 2, 3), torch.zeros(1, 4, 2, 3), torch.ones(4, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r"FootSliding: joint indices \[7, 8, 10, 11\] do not fit 6 joints"):
+        FootSliding().update(torch.zeros(1, 4, 6, 3), torch.zeros(1, 4, 6, 3))

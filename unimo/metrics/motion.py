@@ -14,6 +14,9 @@ Inputs are joints ``(B, T, J, 3)`` in metres (e.g. ``BodyModel.joints``) and an 
 - ``Jitter``: mean jerk magnitude of the prediction, in the 10 m/s^3 unit of WHAM/GVHMR tables.
 - ``FootSliding``: mean displacement (mm/frame) of predicted foot joints over the frames where the target's
   foot moves less than 1 cm/frame (GVHMR measures 4 foot vertices; we use the ankle and foot joints).
+- ``FootSkate``: reference-free (for generated motion): mean horizontal displacement (mm/frame) of each
+  foot joint over steps where it stays within 5 cm of its lowest height in the sequence (ours, in the
+  spirit of the foot-skating measures of motion-generation papers; needs the world's up axis).
 
 Every metric keeps a sum and a count with ``dist_reduce_fx="sum"``, so the distributed result is the
 mean over all frames of all processes, not a mean of per-process means.
@@ -79,6 +82,12 @@ def _check_inputs(
     return mask.bool()
 
 
+def _check_indices(metric: Metric, indices: Sequence[int], num_joints: int) -> None:
+    if any(not -num_joints <= i < num_joints for i in indices):
+        raise ValueError(f"{type(metric).__name__}: joint indices {list(indices)} do not fit {num_joints} "
+                         "joints (defaults assume the 22 SMPL-X body joints)")
+
+
 def mean_joint_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Return the mean over joints of Euclidean distances: ``(..., J, 3) -> (...)``."""
     return (a - b).norm(dim=-1).mean(-1)
@@ -98,6 +107,7 @@ class MPJPE(JointErrorMetric):
 
     def frame_errors(self, preds: torch.Tensor, target: torch.Tensor,
                      mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        _check_indices(self, self.pelvis_indices, preds.shape[2])
         if self.pelvis_indices:
             preds = preds - preds[:, :, self.pelvis_indices].mean(2, keepdim=True)
             target = target - target[:, :, self.pelvis_indices].mean(2, keepdim=True)
@@ -207,6 +217,7 @@ class FootSliding(JointErrorMetric):
 
     def frame_errors(self, preds: torch.Tensor, target: torch.Tensor,
                      mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        _check_indices(self, self.foot_indices, preds.shape[2])
         feet_p, feet_t = preds[:, :, self.foot_indices], target[:, :, self.foot_indices]  # (B, T, F, 3)
         disp_p = (feet_p[:, 1:] - feet_p[:, :-1]).norm(dim=-1)  # (B, T-1, F)
         contact = (feet_t[:, 1:] - feet_t[:, :-1]).norm(dim=-1) < self.contact_threshold
@@ -215,6 +226,39 @@ class FootSliding(JointErrorMetric):
         return disp_p, contact
 
 
+class FootSkate(JointErrorMetric):
+    """Foot skating of the prediction alone (mm/frame): horizontal foot motion while near the ground.
+
+    ``target`` is only checked for shape. The ground of each foot joint is its lowest valid height in the
+    sequence, so a body floating or sinking by a constant does not change the result.
+
+    Args:
+        up_axis: World axis pointing up (1 for y-up SMPL-X/GVHMR, 2 for z-up AMASS).
+        foot_indices: Foot joints (default: SMPL-X ankles and feet 7, 8, 10, 11).
+        height_threshold: Height above that joint's ground (metres) counted as contact.
+    """
+
+    def __init__(self, up_axis: int = 1, foot_indices: Sequence[int] = FOOT_JOINTS,
+                 height_threshold: float = 0.05, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.up_axis, self.foot_indices = up_axis, list(foot_indices)
+        self.height_threshold = height_threshold
+
+    def frame_errors(self, preds: torch.Tensor, target: torch.Tensor,
+                     mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        _check_indices(self, self.foot_indices, preds.shape[2])
+        feet = preds[:, :, self.foot_indices]  # (B, T, F, 3)
+        height = feet[..., self.up_axis]  # (B, T, F)
+        inf = torch.full_like(height, float("inf"))
+        ground = torch.where(mask[..., None], height, inf).amin(1, keepdim=True)  # (B, 1, F) lowest valid
+        low = height - ground < self.height_threshold
+        horizontal = [a for a in range(3) if a != self.up_axis]
+        step = (feet[:, 1:] - feet[:, :-1])[..., horizontal].norm(dim=-1)  # (B, T-1, F)
+        contact = low[:, 1:] & low[:, :-1] & _window_valid(mask, 2)[..., None]
+        return step, contact
+
+
 __all__ = [
-    "MPJPE", "PAMPJPE", "WAMPJPE100", "WMPJPE100", "AccelError", "FootSliding", "JointErrorMetric", "Jitter",
+    "MPJPE", "PAMPJPE", "WAMPJPE100", "WMPJPE100", "AccelError", "FootSkate", "FootSliding",
+    "JointErrorMetric", "Jitter",
 ]
