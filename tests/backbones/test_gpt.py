@@ -69,14 +69,15 @@ def test_output_is_invariant_to_a_shift_of_all_positions(cls: type) -> None:
     assert not torch.allclose(h[:, 1:], other[:, 1:], atol=1e-3)  # but positions are used
 
 
+@pytest.mark.parametrize("static", [False, True])
 @pytest.mark.parametrize("cls", CLASSES)
-def test_chunked_prefill_and_single_steps_match_full_forward(cls: type) -> None:
+def test_chunked_prefill_and_single_steps_match_full_forward(cls: type, static: bool) -> None:
     model, seq = cls(**TINY).eval(), _batch()
     full = model.hidden(seq.input_ids, seq.modality_ids, seq.positions)  # (2, 19, D)
-    cache = model.new_cache(2, 19)
+    cache = model.new_cache(2, 23, static=static)  # spare slots: a static cache attends over all of them
     parts = [model.hidden(seq.input_ids[:, a:b], seq.modality_ids[:, a:b], seq.positions[:, a:b], cache=cache)
              for a, b in [(0, 5), (5, 12), (12, 13), (13, 19)]]
-    assert cache.length == 19
+    assert cache.length == 19 and int(cache.position) == 19
     assert torch.allclose(torch.cat(parts, dim=1), full, atol=1e-5)
 
 

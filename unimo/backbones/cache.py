@@ -31,6 +31,10 @@ class Cache:
             )
         return self.length
 
+    def advance(self, num_new: int) -> None:
+        """Record that ``num_new`` positions were written."""
+        self.length += num_new
+
     def reset(self) -> None:
         """Forget every cached position (buffers are reused)."""
         self.length = 0
@@ -47,6 +51,9 @@ class KVCache(Cache):
         max_seq_len: Capacity ``S`` (prompt plus generated tokens).
         device: Where the buffers live.
         dtype: Buffer dtype; use the attention compute dtype (bf16 under autocast).
+        static: Keep every step's shapes fixed: write at the device-side ``position`` and attend over the
+            whole buffer under a mask, with no host sync, so a decode step can be captured once as a
+            CUDA graph and replayed. Slower per step than the default prefix attention when eager.
     """
 
     def __init__(
@@ -58,11 +65,24 @@ class KVCache(Cache):
         max_seq_len: int,
         device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float32,
+        static: bool = False,
     ) -> None:
         super().__init__(max_seq_len)
         shape = (num_layers, batch_size, num_heads, max_seq_len, head_dim)
         self.k = torch.zeros(shape, device=device, dtype=dtype)
         self.v = torch.zeros(shape, device=device, dtype=dtype)
+        self.static = static
+        self.position = torch.zeros((), dtype=torch.long, device=device)  # device twin of ``length``
+
+    def advance(self, num_new: int) -> None:
+        """Record ``num_new`` written positions, on the host and (in place, graph-safe) on the device."""
+        super().advance(num_new)
+        self.position.add_(num_new)
+
+    def reset(self) -> None:
+        """Forget every cached position (buffers are reused)."""
+        super().reset()
+        self.position.zero_()
 
     def layer(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Return layer ``index``'s key and value buffers ``(B, H, S, Dh)`` (views, written in place)."""

@@ -39,7 +39,10 @@ def check_ids(input_ids: torch.Tensor, modality_ids: torch.Tensor, limits: torch
     """Raise if an id is negative or not below its modality's vocabulary size ``limits[modality]``.
 
     Costs one host sync per call; an out-of-range id would otherwise be a device-side assert on GPU.
+    Skipped while a CUDA graph is being captured (a sync is not allowed there).
     """
+    if input_ids.is_cuda and torch.cuda.is_current_stream_capturing():
+        return
     bad = (input_ids < 0) | (input_ids >= limits[modality_ids])  # (B, N)
     if bool(bad.any()):
         b, n = (int(i) for i in bad.nonzero()[0])

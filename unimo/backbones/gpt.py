@@ -118,9 +118,11 @@ class GPTBackbone(Backbone):
     ) -> torch.Tensor:
         """Return final hidden states ``(B, N, D)``; see ``Backbone.hidden``."""
         b, n = input_ids.shape
-        start = cache.reserve(n) if cache is not None else 0
+        start: int | torch.Tensor = cache.reserve(n) if cache is not None else 0
+        if cache is not None and cache.static:
+            start = cache.position  # device scalar: the same graph serves every step
         if positions is None:
-            positions = torch.arange(start, start + n, device=input_ids.device).expand(b, n)
+            positions = (torch.arange(n, device=input_ids.device) + start).expand(b, n)
         x = self.embed(input_ids, modality_ids)  # (B, N, D)
         cos, sin = rope_angles(positions, self.head_dim, self.rope_base)  # (B, N, 1, Dh/2)
         if cache is None:
@@ -129,7 +131,7 @@ class GPTBackbone(Backbone):
         else:
             for i, block in enumerate(self.blocks):
                 x = block(x, cos, sin, cache.layer(i), start)
-            cache.length += n
+            cache.advance(n)
         return self.norm(x)
 
     def head(self, h: torch.Tensor, modality: str) -> torch.Tensor:
@@ -139,14 +141,15 @@ class GPTBackbone(Backbone):
     def _ce_sum(self, h: torch.Tensor, targets: torch.Tensor, modality: str) -> torch.Tensor:
         return (self._compiled_ce or self.heads.ce_sum)(h, targets, modality)
 
-    def new_cache(self, batch_size: int, max_seq_len: int | None = None) -> KVCache:
-        """Allocate a ``KVCache`` in the current compute dtype (autocast's if active)."""
+    def new_cache(self, batch_size: int, max_seq_len: int | None = None, static: bool = False) -> KVCache:
+        """Allocate a ``KVCache`` in the current compute dtype (autocast's if active); see ``KVCache``
+        for ``static`` (CUDA-graph capture)."""
         param = next(self.parameters())
         dtype = param.dtype
         if torch.is_autocast_enabled(param.device.type):
             dtype = torch.get_autocast_dtype(param.device.type)
         return KVCache(self.num_layers, batch_size, self.num_heads, self.head_dim,
-                       max_seq_len or self.max_seq_len, device=param.device, dtype=dtype)
+                       max_seq_len or self.max_seq_len, device=param.device, dtype=dtype, static=static)
 
 
 @BACKBONES.register

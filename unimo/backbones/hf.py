@@ -95,7 +95,7 @@ class HFCausalLMBackbone(Backbone):
         x = self.embed(input_ids, modality_ids)  # (B, N, D)
         out = self.decoder(inputs_embeds=x, position_ids=positions, **kwargs)
         if cache is not None:
-            cache.length += n
+            cache.advance(n)
         return out.last_hidden_state
 
     def head(self, h: torch.Tensor, modality: str) -> torch.Tensor:

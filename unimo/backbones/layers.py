@@ -58,25 +58,47 @@ class Attention(nn.Module):
         cos: torch.Tensor,
         sin: torch.Tensor,
         kv: tuple[torch.Tensor, torch.Tensor] | None = None,
-        start: int = 0,
+        start: int | torch.Tensor = 0,
     ) -> torch.Tensor:
         """Attend ``x`` ``(B, N, D)``; with ``kv`` buffers ``(B, H, S, Dh)`` write keys at ``start`` and
-        attend to everything cached before them too."""
+        attend to everything cached before them too (``start`` as a device tensor: static shapes)."""
         b, n, d = x.shape
         q, k, v = self.qkv(x).view(b, n, 3, self.num_heads, self.head_dim).unbind(2)  # (B, N, H, Dh) each
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # (B, H, N, Dh)
-        mask, causal = None, True
-        if kv is not None:
-            k_buf, v_buf = kv
-            k_buf[:, :, start : start + n] = k
-            v_buf[:, :, start : start + n] = v
-            k, v = k_buf[:, :, : start + n], v_buf[:, :, : start + n]  # (B, H, start+N, Dh)
-            if start > 0:  # SDPA's is_causal aligns top-left, wrong for a cached prefix: mask explicitly
-                causal = False
-                mask = None if n == 1 else causal_offset_mask(n, start, x.device)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)  # (B, H, N, Dh)
+        if kv is None:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, N, Dh)
+        elif isinstance(start, torch.Tensor):
+            y = _static_cached_attention(q, k, v, kv, start)
+        else:
+            y = _cached_attention(q, k, v, kv, start)
         return self.proj(y.transpose(1, 2).reshape(b, n, d))
+
+
+def _cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                      kv: tuple[torch.Tensor, torch.Tensor], start: int) -> torch.Tensor:
+    """Write ``k, v`` ``(B, H, N, Dh)`` at ``start`` and attend over the filled prefix only."""
+    n, (k_buf, v_buf) = q.shape[2], kv
+    k_buf[:, :, start : start + n] = k
+    v_buf[:, :, start : start + n] = v
+    k, v = k_buf[:, :, : start + n], v_buf[:, :, : start + n]  # (B, H, start+N, Dh)
+    if start == 0:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    # SDPA's is_causal aligns top-left, wrong for a cached prefix: mask explicitly (a lone query sees all).
+    mask = None if n == 1 else causal_offset_mask(n, start, q.device)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+def _static_cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                             kv: tuple[torch.Tensor, torch.Tensor], start: torch.Tensor) -> torch.Tensor:
+    """Like ``_cached_attention`` with shapes independent of ``start`` (a device scalar), so one CUDA graph
+    serves every step: write with ``index_copy_``, attend over the whole buffer under a mask."""
+    n, (k_buf, v_buf) = q.shape[2], kv
+    index = start + torch.arange(n, device=q.device)  # (N,) cache slots of the new keys
+    k_buf.index_copy_(2, index, k.to(k_buf.dtype))
+    v_buf.index_copy_(2, index, v.to(v_buf.dtype))
+    mask = torch.arange(k_buf.shape[2], device=q.device)[None, :] <= index[:, None]  # (N, S)
+    return F.scaled_dot_product_attention(q, k_buf, v_buf, attn_mask=mask)
 
 
 class SwiGLU(nn.Module):
@@ -121,7 +143,7 @@ class Block(nn.Module):
         cos: torch.Tensor,
         sin: torch.Tensor,
         kv: tuple[torch.Tensor, torch.Tensor] | None = None,
-        start: int = 0,
+        start: int | torch.Tensor = 0,
     ) -> torch.Tensor:
         """Map ``(B, N, D)`` to ``(B, N, D)``; see ``Attention.forward`` for ``kv`` and ``start``."""
         x = x + self.dropout(self.attn(self.attn_norm(x), cos, sin, kv, start))
