@@ -139,9 +139,10 @@ class Layout(ABC):
         """
         spans = [span for span in self.spans(grid) if span.given]
         given = [x for x in (video_ids, motion_ids) if x is not None]
-        batch = given[0].shape[0] if given else 1
-        video = _fit(video_ids.flatten(1) if video_ids is not None else None, batch, grid.video_tokens)
-        motion = _fit(motion_ids, batch, grid.motion_tokens)
+        batch, device = (given[0].shape[0], given[0].device) if given else (1, None)
+        flat_video = video_ids.flatten(1) if video_ids is not None else None
+        video = _fit(flat_video, batch, grid.video_tokens, device)
+        motion = _fit(motion_ids, batch, grid.motion_tokens, device)
         seq = self._sequence(grid, spans, self._stream(grid, video, motion))
         ends = list(accumulate(span.length for span in spans))
         for span, end in zip(spans, ends, strict=True):
@@ -202,9 +203,9 @@ class Layout(ABC):
         )
 
 
-def _fit(x: torch.Tensor | None, batch: int, length: int) -> torch.Tensor:
+def _fit(x: torch.Tensor | None, batch: int, length: int, device: torch.device | None) -> torch.Tensor:
     """Return ``x`` cut or padded with -1 (missing) to ``(batch, length)``."""
-    out = torch.full((batch, length), -1, dtype=torch.long, device=x.device if x is not None else None)
+    out = torch.full((batch, length), -1, dtype=torch.long, device=device)
     if x is not None:
         n = min(length, x.shape[1])
         out[:, :n] = x[:, :n]
