@@ -1,10 +1,12 @@
 """Training throughput and MFU of ``GPTBackbone`` against an eager fp32 baseline and a nanoGPT-like reference.
 
-Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``); on a GPU each size fits one
-10-minute call on an H100::
+Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``). Every (size, length) costs
+about three compilations plus ~30 timed steps, so split a GPU run into calls of one size and one or two
+lengths; ``--append`` merges them into one ``train.json`` (results are saved after every length)::
 
-    python benchmarks/train_speed.py --sizes 125m
-    python benchmarks/train_speed.py --sizes 350m --append
+    python benchmarks/train_speed.py --sizes 125m --seq_lens 2048 4096
+    python benchmarks/train_speed.py --sizes 125m --seq_lens 8192 --append
+    python benchmarks/train_speed.py --sizes 350m --seq_lens 4096 --append      # the 45% MFU target
     python benchmarks/train_speed.py --quick            # tiny CPU smoke run, writes to /tmp
 
 For every (size, sequence length) it times full training steps (forward, backward, fused AdamW) of:
