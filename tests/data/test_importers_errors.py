@@ -129,6 +129,21 @@ def test_varying_per_frame_betas_are_kept_per_frame(tmp_path: Path) -> None:
     assert motion.betas.shape == (T, 10) and motion.betas[3, 0].item() == 30.0
 
 
+def test_torch_files_may_hold_numpy_arrays_but_not_code(tmp_path: Path) -> None:
+    params = {"global_orient": np.zeros((T, 3)), "body_pose": np.ones((T, 63)), "transl": np.zeros((T, 3))}
+    torch.save({"smpl_params_global": params}, tmp_path / "np.pt")
+    assert read_motion_file(tmp_path / "np.pt").motion.body_pose.sum().item() == T * 63
+
+    class Evil:
+        def __reduce__(self) -> tuple:
+            return (os.system, ("echo pwned > " + str(tmp_path / "pwned"),))
+
+    torch.save({"smpl_params_global": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(MotionFormatError, match="unreadable torch file"):
+        read_motion_file(tmp_path / "evil.pt")
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_gvhmr_missing_set_and_nested_field_errors(tmp_path: Path) -> None:
     torch.save({"smpl_params_incam": {}}, tmp_path / "r.pt")
     with pytest.raises(MotionFormatError, match=r"'smpl_params_global': missing or not a dict"):

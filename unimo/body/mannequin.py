@@ -92,6 +92,7 @@ class MannequinBodyModel(BodyModel):
         self._full_parents = tuple(int(p) for p in assets["parents"])
         self._levels = kinematic_levels(self.parents)
         self._full_levels = kinematic_levels(self._full_parents)
+        self._skin_weights: dict[tuple, torch.Tensor] = {}  # (device, dtype) -> (V, 54), built on first use
 
     def rest_joints(self, betas: torch.Tensor, num_joints: int = NUM_BODY_MODEL_JOINTS) -> torch.Tensor:
         """Return rest-pose joints ``(N, num_joints, 3)`` for betas ``(N, 10)`` (linear in betas)."""
@@ -118,8 +119,7 @@ class MannequinBodyModel(BodyModel):
         # Per-joint affine map rest -> posed: x -> R x + (p - R b).
         shift = positions - (rotations @ bind[..., None])[..., 0]
         affine = torch.cat([rotations, shift[..., None]], dim=-1).flatten(-2)  # (N, 54, 12)
-        skin = _skin_assets()
-        weights = torch.as_tensor(skin["weights"], device=flat.device, dtype=flat.dtype)  # (V, 54)
+        weights = self._dense_skin_weights(flat.device, flat.dtype)  # (V, 54)
         blended = (weights @ affine).unflatten(-1, (3, 4))  # (N, V, 3, 4)
         rest = self._rest_meshes(betas)  # (N, V, 3)
         verts = (blended[..., :3] @ rest[..., None])[..., 0] + blended[..., 3]
@@ -140,6 +140,12 @@ class MannequinBodyModel(BodyModel):
             local = torch.cat([local, eye, fingers], dim=1)  # (N, 54, 3, 3)
         rest = self.rest_joints(flat[:, BETAS_SLICE], len(parents))
         return forward_kinematics(local, rest, parents, flat[:, TRANSL_SLICE], levels)
+
+    def _dense_skin_weights(self, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        key = (device, dtype)
+        if key not in self._skin_weights:  # 5 MB: copied to a device once, not every call
+            self._skin_weights[key] = torch.as_tensor(_skin_assets()["weights"], device=device, dtype=dtype)
+        return self._skin_weights[key]
 
     def _rest_meshes(self, betas: torch.Tensor) -> torch.Tensor:
         unique, inverse = torch.unique(betas.detach().float().cpu(), dim=0, return_inverse=True)

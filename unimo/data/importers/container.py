@@ -84,8 +84,17 @@ def _read_pickle(path: Path) -> Any:
             raise MotionFormatError(f"{path}: unreadable pickle ({err})") from None
 
 
+def _numpy_globals() -> list[Any]:
+    """Numpy array reconstruction, allowed in ``weights_only`` loads (results files often hold arrays)."""
+    from numpy._core import multiarray  # numpy >= 2 (mannequin-x needs numpy 2)
+
+    dtypes = [getattr(np.dtypes, name) for name in dir(np.dtypes) if name.endswith("DType")]
+    return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype, *dtypes]
+
+
 def _read_torch(path: Path) -> Any:
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(_numpy_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError) as err:
         raise MotionFormatError(f"{path}: unreadable torch file ({err})") from None
