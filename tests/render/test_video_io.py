@@ -89,3 +89,13 @@ def test_truncated_bytes_raise():
 def test_bad_frames_rejected():
     with pytest.raises(ValueError, match="uint8"):
         encode_video_bytes(np.zeros((3, 8, 8, 3), np.float32), fps=25)
+
+
+@pytest.mark.real_data
+def test_real_clips_decode_and_match_their_headers(real_data_dir):
+    for name, (width, height, fps) in {"sports2d_demo3_runner.mp4": (480, 352, 29.97),
+                                       "mmhuman3d_single_person_demo.mp4": (1080, 1920, 12.0)}.items():
+        info = probe_video(real_data_dir / name)
+        assert (info.width, info.height) == (width, height) and info.fps == pytest.approx(fps, abs=1e-2)
+        frames, rate = read_video(real_data_dir / name, start=info.num_frames - 2)  # the last two frames
+        assert frames.shape == (2, height, width, 3) and rate == info.fps

@@ -1,0 +1,107 @@
+"""``unimo data synth|pack|inspect|preview``: build, check and look at paired video+motion shard folders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from unimo.commands import subcommand
+
+
+@subcommand("data synth")
+def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, size: int = 64, fps: float = 20.0,
+          seed: int = 0, workers: int | None = None, clips_per_shard: int | None = None,
+          camera_motion: bool = True) -> None:
+    """Generate a synthetic paired video+motion dataset as shards (resumes an interrupted run).
+
+    Args:
+        out: Output folder (shard-*.tar and manifest.json).
+        num_clips: Number of clips.
+        num_frames: Frames per clip.
+        size: Frame height and width in pixels.
+        fps: Frame rate.
+        seed: Base seed; the output depends only on the arguments, not on workers or interruptions.
+        workers: Generator processes; None uses every CPU core, 0 runs in this process.
+        clips_per_shard: Clips per shard; None picks a size giving about 16 shards (at most 64 clips each).
+        camera_motion: Let the synthetic camera move during a clip.
+    """
+    from unimo.data.shards.inspect import format_summary, summarise_shards
+    from unimo.data.shards.synth import SynthSpec, synthesize
+
+    spec = SynthSpec(num_clips=num_clips, num_frames=num_frames, size=size, fps=fps, seed=seed,
+                     clips_per_shard=clips_per_shard, camera_motion=camera_motion)
+    synthesize(out, spec, workers=os.cpu_count() or 1 if workers is None else workers, progress=True)
+    print(format_summary(summarise_shards(out)))
+
+
+@subcommand("data pack")
+def pack(videos: str | None = None, motions: str | None = None, out: str | None = None, clips_per_shard: int = 16,
+         size: int | None = None, crf: int = 18) -> None:
+    """Pack real (video, motion) pairs, matched by file stem, into shards; report files without a partner.
+
+    Args:
+        videos: Folder of videos (mp4, mov, avi, mkv, webm, m4v).
+        motions: Folder of motion files (AMASS, BEAT2, GVHMR, AIST++/SMPL, .smpl or unimo npz).
+        out: Output shard folder.
+        clips_per_shard: Pairs per shard.
+        size: Resize videos so the shorter side has this many pixels; None keeps them.
+        crf: x264 quality of the re-encoded videos (lower is better and larger).
+    """
+    from unimo.data.shards.inspect import format_summary, summarise_shards
+    from unimo.data.shards.pack import pack_pairs
+
+    missing = [f"--{name}" for name, value in (("videos", videos), ("motions", motions), ("out", out)) if not value]
+    if missing:
+        sys.exit(f"unimo data pack: {', '.join(missing)} required")
+    report = pack_pairs(videos, motions, out, clips_per_shard=clips_per_shard, size=size, crf=crf)
+    print(f"paired:    {len(report.pairs)}")
+    for label, names in (("video", report.unmatched_videos), ("motion", report.unmatched_motions)):
+        for name in names:
+            print(f"unmatched {label}: {name} (no {'motion' if label == 'video' else 'video'} with this stem)")
+    for stem, video_frames, motion_frames in report.trimmed:
+        print(f"trimmed:   {stem}: video {video_frames} frames, motion {motion_frames} -> kept the shorter")
+    for stem, reason in report.failed:
+        print(f"failed:    {stem}: {reason}")
+    if report.manifest is not None:
+        print(format_summary(summarise_shards(out)))
+    if report.failed or not report.pairs:
+        sys.exit(f"unimo data pack: {len(report.failed)} pair(s) failed, {len(report.pairs)} paired")
+
+
+@subcommand("data inspect")
+def inspect(path: str) -> None:
+    """Summarise a shard folder or shard (counts, frames, sizes, per split), or a single motion file.
+
+    Args:
+        path: A shard folder, a .tar shard, or a motion file.
+    """
+    target = Path(path)
+    if not target.exists():
+        sys.exit(f"unimo data inspect: {path}: no such file or folder")
+    if target.is_dir() or target.suffix == ".tar":
+        from unimo.data.shards.inspect import format_summary, summarise_shards
+
+        print(format_summary(summarise_shards(target)))
+    else:
+        from unimo.data.importers import inspect_motion_file
+
+        print(inspect_motion_file(target))
+
+
+@subcommand("data preview")
+def preview(data_dir: str, out: str = "preview.mp4", num_clips: int = 4, split: str = "val", size: int = 128,
+            max_frames: int | None = 64) -> None:
+    """Render clips of a shard folder with their motion's skeleton drawn over the video (mp4 or gif).
+
+    Args:
+        data_dir: Shard folder.
+        out: Output file, .mp4 or .gif.
+        num_clips: Clips in the grid.
+        split: Split to take the clips from.
+        size: Panel size in pixels.
+        max_frames: Frames per clip at most; None shows whole clips.
+    """
+    from unimo.data.shards.preview import render_preview
+
+    print(f"wrote {render_preview(data_dir, out, num_clips=num_clips, split=split, size=size, max_frames=max_frames)}")
