@@ -30,3 +30,13 @@ def real_data_dir() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real samples not found at {REAL_DATA} (set UNIMO_REAL_DATA); they are research-only and not shipped")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic shard folder (generated once per test process)."""
+    from unimo.data.shards.synth import SynthSpec, synthesize
+
+    out = tmp_path_factory.mktemp("tiny_shards")
+    synthesize(out, SynthSpec(num_clips=12, num_frames=24, size=32, fps=20.0, seed=0), progress=False)
+    return out

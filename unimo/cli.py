@@ -71,7 +71,7 @@ def run_lightning(args: list[str]) -> None:
         LightningDataModule,
         subclass_mode_model=True,
         subclass_mode_data=True,
-        args=args,
+        args=None if args == sys.argv[1:] else args,  # LightningCLI warns when given its own argv
         save_config_kwargs={"overwrite": True},
         auto_configure_optimizers=False,
     )

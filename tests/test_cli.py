@@ -1,0 +1,129 @@
+"""The `unimo` command: help, dispatch, every shipped config through the real LightningCLI, real fits."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from unimo.cli import main, usage
+from unimo.commands import SUBCOMMANDS, discover
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((ROOT / "configs").rglob("*.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _plugins_from_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNIMO_PLUGINS_DIR", str(ROOT / "plugins"))
+
+
+def test_help_lists_every_subcommand() -> None:
+    out = subprocess.run([sys.executable, "-m", "unimo.cli", "--help"], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    discover()
+    for name in ["fit", "validate", "test", "predict", *SUBCOMMANDS]:
+        assert f"  {name} " in out, f"`unimo --help` does not list {name!r}:\n{out}"
+    assert out.strip() == usage().strip()
+
+
+def test_unknown_subcommand_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["fitt"])
+    assert "unknown subcommand 'fitt'" in str(info.value) and "fit" in str(info.value)
+
+
+def _base_of(config: Path) -> list[Path]:
+    """Overlays name their base config in a first-line comment: `# overlay-of: configs/joint.yaml`."""
+    first = config.read_text().splitlines()[0]
+    return [ROOT / first.split(":", 1)[1].strip()] if first.startswith("# overlay-of:") else []
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[str(c.relative_to(ROOT)) for c in CONFIGS])
+def test_every_config_parses_through_the_real_cli(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [arg for base in _base_of(config) for arg in ("--config", str(base))]
+    with pytest.raises(SystemExit) as info:
+        main(["fit", *args, "--config", str(config), "--print_config"])
+    assert info.value.code in (0, None)
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["model"]["class_path"] and printed["data"]["class_path"]
+
+
+def _fit(config: Path, tmp_path: Path, data_dir: Path, *extra: str) -> Path:
+    main(["fit", "--config", str(config), "--data.init_args.data_dir", str(data_dir),
+          "--trainer.default_root_dir", str(tmp_path), "--trainer.logger",
+          '{"class_path": "CSVLogger", "init_args": {"save_dir": "' + str(tmp_path) + '"}}', *extra])
+    checkpoints = sorted(tmp_path.rglob("*.ckpt"))
+    assert checkpoints, f"fit wrote no checkpoint under {tmp_path}"
+    return checkpoints[-1]
+
+
+def _train_losses(tmp_path: Path) -> list[float]:
+    (metrics,) = tmp_path.rglob("metrics.csv")
+    rows = list(csv.DictReader(metrics.open()))
+    key = next(k for k in rows[0] if k.startswith("train/loss"))
+    return [float(r[key]) for r in rows if r.get(key)]
+
+
+def test_debug_config_trains_and_its_checkpoint_reloads(tmp_path: Path, tiny_shards: Path) -> None:
+    ckpt = _fit(ROOT / "configs" / "debug.yaml", tmp_path, tiny_shards, "--trainer.max_steps", "20")
+    from unimo.tasks import MotionTokenizerTask
+    from unimo.tokenizers.loading import load_tokenizer
+
+    task = MotionTokenizerTask.load_from_checkpoint(ckpt, map_location="cpu").eval()
+    tokenizer = load_tokenizer(ckpt).eval()
+    motion = torch.randn(2, 16, 79) * 0.1
+    assert torch.equal(task.tokenizer.encode(motion), tokenizer.encode(motion))
+    losses = _train_losses(tmp_path)
+    assert len(losses) >= 2 and all(map(torch.isfinite, torch.tensor(losses)))
+
+
+def test_plugin_tokenizer_is_picked_by_name_from_yaml(tmp_path: Path, tiny_shards: Path) -> None:
+    config = tmp_path / "plugin.yaml"
+    config.write_text(yaml.safe_dump({
+        "seed_everything": 0,
+        "trainer": {"accelerator": "cpu", "max_steps": 40, "log_every_n_steps": 1, "limit_val_batches": 0,
+                    "enable_model_summary": False},
+        "model": {"class_path": "TokenizerTask", "init_args": {
+            "lr": 3e-3, "tokenizer": {"class_path": "FrameVQMotionTokenizer", "init_args": {"codebook_size": 16, "dim": 8}}}},
+        "data": {"class_path": "WebDatasetDataModule", "init_args": {
+            "batch_size": 4, "num_workers": 0, "num_frames": 8, "modalities": ["motion"], "resampled": True,
+            "epoch_length": 40}},
+    }))
+    ckpt = _fit(config, tmp_path, tiny_shards)
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    assert any(k.startswith("tokenizer.codebook") for k in state["state_dict"])
+    losses = _train_losses(tmp_path)
+    first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
+    assert last < 0.7 * first, f"plugin tokenizer did not learn: first {first:.4f}, last {last:.4f}"
+
+
+def test_function_subcommand_parses_its_signature(capsys: pytest.CaptureFixture[str]) -> None:
+    from unimo.commands import subcommand
+
+    calls: list[tuple[str, int]] = []
+
+    @subcommand("testing echo")
+    def echo(path: str, *, times: int = 1) -> None:
+        """Echo a path (test only).
+
+        Args:
+            path: Anything.
+            times: Repeat count.
+        """
+        calls.append((path, times))
+
+    try:
+        main(["testing", "echo", "abc", "--times", "3"])
+        assert calls == [("abc", 3)]
+        with pytest.raises(SystemExit):
+            main(["testing", "echo", "--help"])
+        assert "Repeat count" in capsys.readouterr().out
+    finally:
+        SUBCOMMANDS.pop("testing echo")
