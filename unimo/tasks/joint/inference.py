@@ -1,0 +1,49 @@
+"""Generation with a trained joint model: capture (V2M) and image -> video + motion (I2VM).
+
+Plain functions over a backbone, a layout and token ids, so ``JointTask``'s validation, ``unimo capture``
+and ``unimo generate`` share one code path. All of them decode with the KV cache.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from unimo.backbones.base import Backbone
+from unimo.backbones.sampling import generate
+from unimo.layouts.base import Layout, TokenGrid
+
+
+@torch.no_grad()
+def capture_ids(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, motion_per_step: int,
+                temperature: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Return motion ids ``(B, t*s)`` for video ids ``(B, t, h, w)`` with a V2M-style layout (greedy default)."""
+    b, t, h, w = video_ids.shape
+    grid = TokenGrid(num_steps=t, height=h, width=w, motion_per_step=motion_per_step)
+    prompt = layout.prompt(video_ids, None, grid)
+    full = generate(backbone, prompt, layout.schedule(grid), temperature=temperature, generator=generator)
+    _, motion_ids = layout.parse(full, grid)
+    return motion_ids  # (B, t*s)
+
+
+@torch.no_grad()
+def generate_ids(backbone: Backbone, layout: Layout, first_frame_ids: torch.Tensor, num_steps: int,
+                 motion_per_step: int, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None, generator: torch.Generator | None = None,
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return video ids ``(B, num_steps, h, w)`` and motion ids ``(B, num_steps*s)`` from first-frame ids
+    ``(B, 1, h, w)`` with an I2VM-style layout."""
+    _, _, h, w = first_frame_ids.shape
+    grid = TokenGrid(num_steps=num_steps, height=h, width=w, motion_per_step=motion_per_step)
+    prompt = layout.prompt(first_frame_ids, None, grid)
+    full = generate(backbone, prompt, layout.schedule(grid), temperature=temperature, top_k=top_k, top_p=top_p,
+                    generator=generator)
+    return layout.parse(full, grid)
+
+
+def motion_per_step(motion_tokenizer: torch.nn.Module) -> int:
+    """Return the temporal expansion ``s`` (motion ids per video latent step) of a motion tokenizer."""
+    scale = getattr(motion_tokenizer, "scale", None)
+    if not isinstance(scale, int) or scale < 1:
+        raise TypeError(f"{type(motion_tokenizer).__name__}: the joint model needs a motion tokenizer with an "
+                        f"integer `scale` (motion ids per video latent step), got {scale!r}")
+    return scale

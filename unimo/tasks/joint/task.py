@@ -1,0 +1,173 @@
+"""``JointTask``: one GPT over video and motion tokens, trained on a mixture of task layouts (UniMo).
+
+Frozen pretrained tokenizers turn each batch into ids (or the batch already holds ids from token
+shards), one layout per step arranges them (I2VM, V2M, ...), and the backbone is trained with
+teacher-forced next-token cross-entropy. Validation measures what users care about: V2M capture accuracy
+(MPJPE family against the ground-truth SMPL-X motion) and, for I2VM, motion-video consistency (capture the
+generated video with V2M and compare with the generated motion).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import lightning as L
+import torch
+from torchmetrics import MetricCollection
+
+from unimo.backbones.base import Backbone
+from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError
+from unimo.tasks.joint.inference import capture_ids, generate_ids, motion_per_step
+from unimo.tasks.joint.mixture import LayoutMixture
+from unimo.tokenizers.base import Tokenizer
+from unimo.tokenizers.loading import load_tokenizer, tokenizer_config
+from unimo.tokenizers.motion_losses import body_joints
+
+CAPTURE_LAYOUT = "V2MLayout"
+GENERATE_LAYOUT = "I2VMLayout"
+
+
+def capture_metrics(prefix: str) -> MetricCollection:
+    """Return the motion-capture metrics, logged as ``{prefix}mpjpe_mm`` etc."""
+    return MetricCollection({"mpjpe_mm": MPJPE(), "pa_mpjpe_mm": PAMPJPE(), "w_mpjpe100_mm": WMPJPE100(),
+                             "wa_mpjpe100_mm": WAMPJPE100(), "accel_error_mm": AccelError()}, prefix=prefix)
+
+
+def frozen(tokenizer: Tokenizer | str) -> Tokenizer:
+    """Load ``tokenizer`` if given as a checkpoint path, and freeze it (eval mode, no gradients)."""
+    module = load_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
+    return module.eval().requires_grad_(False)
+
+
+class JointTask(L.LightningModule):
+    """Train a backbone on I2VM / V2M / ... sequences built from frozen video and motion tokenizers.
+
+    Args:
+        backbone: The sequence model; its ``vocab_sizes`` must cover both tokenizers' vocabularies.
+        video_tokenizer: A video ``Tokenizer``, or the path of a trained one (``.ckpt`` or export).
+        motion_tokenizer: A motion ``Tokenizer`` with temporal expansion ``scale``, or its path.
+        layouts: ``{layout name: sampling weight}``; e.g. ``{"I2VMLayout": 1, "V2MLayout": 1}`` (joint),
+            ``{"V2MLayout": 1}`` (V2M-only ablation).
+        lr: Peak AdamW learning rate.
+        weight_decay: AdamW weight decay on matrices (not on norms/biases).
+        warmup_steps: Linear warmup steps before cosine decay to ``0.1 * lr``.
+        val_capture_batches: Validation batches on which V2M capture is decoded and scored (0: none).
+        val_generate_batches: Validation batches on which I2VM samples are generated and scored (0: none).
+        top_k: Top-k of I2VM sampling in validation.
+        seed: Seed of the layout schedule and of validation sampling.
+    """
+
+    def __init__(self, backbone: Backbone, video_tokenizer: Tokenizer | str, motion_tokenizer: Tokenizer | str,
+                 layouts: dict[str, float] | None = None, lr: float = 3e-4, weight_decay: float = 0.1,
+                 warmup_steps: int = 200, val_capture_batches: int = 4, val_generate_batches: int = 1,
+                 top_k: int | None = 100, seed: int = 0) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.backbone = backbone
+        self.video_tokenizer = frozen(video_tokenizer)
+        self.motion_tokenizer = frozen(motion_tokenizer)
+        self.motion_per_step = motion_per_step(self.motion_tokenizer)
+        self.mixture = LayoutMixture(layouts or {GENERATE_LAYOUT: 1.0, CAPTURE_LAYOUT: 1.0}, seed=seed)
+        self._check_vocabularies()
+        self.capture_metrics = capture_metrics("val/")
+        self.consistency = MPJPE()
+
+    def _check_vocabularies(self) -> None:
+        sizes = getattr(self.backbone, "vocab_sizes", {})
+        for key, tokenizer in (("video", self.video_tokenizer), ("motion", self.motion_tokenizer)):
+            if key in sizes and sizes[key] < tokenizer.vocab_size:
+                raise ValueError(f"backbone.vocab_sizes[{key!r}] = {sizes[key]} is smaller than the {key} "
+                                 f"tokenizer's vocab_size {tokenizer.vocab_size}; set it to at least that")
+
+    def train(self, mode: bool = True) -> JointTask:
+        super().train(mode)
+        self.video_tokenizer.eval()  # frozen: BatchNorm/dropout/EMA codebooks never switch to training
+        self.motion_tokenizer.eval()
+        return self
+
+    @torch.no_grad()
+    def tokenize(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return video ids ``(B, t, h, w)`` and motion ids ``(B, t*s)``; reuse ids already in the batch."""
+        if "video_ids" in batch and "motion_ids" in batch:
+            return batch["video_ids"].long(), batch["motion_ids"].long()
+        video_ids = self.video_tokenizer.encode(batch["video"])  # (B, t, h, w)
+        motion_ids = self.motion_tokenizer.encode(batch["motion"])  # (B, t*s)
+        t = video_ids.shape[1]
+        if motion_ids.shape[1] != t * self.motion_per_step:
+            raise ValueError(
+                f"{batch['video'].shape[1]} frames give {t} video latent steps but {motion_ids.shape[1]} motion "
+                f"ids (expected {t} x s={self.motion_per_step}); use num_frames = 1 + 4k for both tokenizers")
+        return video_ids, motion_ids
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        video_ids, motion_ids = self.tokenize(batch)
+        name, layout = self.mixture.pick(self.global_step)
+        losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
+        size = video_ids.shape[0]
+        self.log("train/loss", losses["loss"], prog_bar=True, batch_size=size)
+        self.log_dict({f"train/{name}/{k}": v for k, v in losses.items()}, batch_size=size)
+        return losses["loss"]
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        video_ids, motion_ids = self.tokenize(batch)
+        size = video_ids.shape[0]
+        for name, layout in self.mixture.layouts.items():
+            losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
+            self.log_dict({f"val/{name}/{k}": v for k, v in losses.items()}, batch_size=size, sync_dist=True)
+        if batch_idx < self.hparams.val_capture_batches and "motion" in batch:
+            self._score_capture(video_ids, batch["motion"])
+        if batch_idx < self.hparams.val_generate_batches and GENERATE_LAYOUT in self.mixture.layouts:
+            self._score_generation(video_ids, num_frames=batch["motion"].shape[1])
+
+    def _score_capture(self, video_ids: torch.Tensor, motion: torch.Tensor) -> None:
+        pred = self.capture(video_ids, num_frames=motion.shape[1])  # (B, T, 79)
+        self.capture_metrics.update(body_joints(pred), body_joints(motion.float()))
+        self.log_dict(self.capture_metrics, batch_size=motion.shape[0])
+
+    def _score_generation(self, video_ids: torch.Tensor, num_frames: int) -> None:
+        generator = torch.Generator(self.device).manual_seed(self.hparams.seed)
+        gen_video, gen_motion = generate_ids(
+            self.backbone, self.mixture.get(GENERATE_LAYOUT), video_ids[:, :1], video_ids.shape[1],
+            self.motion_per_step, top_k=self.hparams.top_k, generator=generator)
+        generated = self.motion_tokenizer.decode(gen_motion, num_frames=num_frames)
+        captured = self.capture(gen_video, num_frames=num_frames)  # V2M on the generated video
+        self.consistency.update(body_joints(captured), body_joints(generated))
+        self.log("val/i2vm_consistency_mpjpe_mm", self.consistency, batch_size=video_ids.shape[0])
+
+    def capture(self, video_ids: torch.Tensor, num_frames: int) -> torch.Tensor:
+        """Return SMPL-X motion ``(B, num_frames, 79)`` captured from video ids ``(B, t, h, w)``."""
+        ids = capture_ids(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids, self.motion_per_step)
+        return self.motion_tokenizer.decode(ids, num_frames=num_frames)
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        decay = [p for p in self.backbone.parameters() if p.requires_grad and p.ndim >= 2]
+        other = [p for p in self.backbone.parameters() if p.requires_grad and p.ndim < 2]
+        optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": self.hparams.weight_decay},
+                                       {"params": other, "weight_decay": 0.0}], lr=self.hparams.lr,
+                                      betas=(0.9, 0.95), fused=torch.cuda.is_available())
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        warmup = min(self.hparams.warmup_steps, total)
+
+        def factor(step: int) -> float:
+            if step < warmup:
+                return (step + 1) / warmup
+            progress = min((step - warmup) / max(total - warmup, 1), 1.0)
+            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    @classmethod
+    def from_checkpoint(cls, path: str, map_location: str | torch.device = "cpu") -> JointTask:
+        """Load a trained joint model from its checkpoint alone (tokenizer files need not exist any more)."""
+        from unimo.tokenizers.loading import build_tokenizer
+
+        stored = torch.load(path, map_location="cpu", weights_only=False).get("unimo_tokenizers", {})
+        rebuilt = {f"{key}_tokenizer": build_tokenizer(config) for key, config in stored.items() if config}
+        return cls.load_from_checkpoint(path, map_location=map_location, **rebuilt)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # Tokenizer configs travel with the weights, so the checkpoint alone rebuilds the model.
+        checkpoint["unimo_tokenizers"] = {"video": tokenizer_config(self.video_tokenizer),
+                                          "motion": tokenizer_config(self.motion_tokenizer)}
