@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from unimo.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
-from unimo.tokenizers.motion_features import MotionFeatures
+from unimo.tokenizers.motion_features import PELVIS_REST, MotionFeatures
 
 
 def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
@@ -33,10 +33,14 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
 
 
 def rigid(motion: torch.Tensor, rot: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Apply a world rotation ``rot`` (3, 3) and translation ``shift`` (3,) to SMPL-X motion."""
+    """Rotate the world of SMPL-X motion by ``rot`` (3, 3), then shift it by ``shift`` (3,).
+
+    SMPL-X rotates the body about its rest pelvis ``p``, so the translation becomes ``rot (t + p) - p``.
+    """
+    pelvis = torch.tensor(PELVIS_REST)
     out = motion.clone()
     out[..., 73:76] = matrix_to_axis_angle(rot @ axis_angle_to_matrix(motion[..., 73:76]))
-    out[..., 76:79] = motion[..., 76:79] @ rot.T + shift
+    out[..., 76:79] = (motion[..., 76:79] + pelvis) @ rot.T - pelvis + shift
     return out
 
 
@@ -97,6 +101,21 @@ def test_canonical_joints_are_a_rigid_copy_of_world_joints() -> None:
     world, canon = body.joints(motion)[0], body.joints(feats.canonicalize(motion))[0]  # (T, J, 3)
     offset = canon - world @ g[0].T  # (T, J, 3): must be one constant vector
     assert (offset - offset[:1, :1]).abs().max() < 1e-4
+
+
+def test_canonical_joints_do_not_depend_on_the_source_up_axis() -> None:
+    from unimo.body.models import default_body_model
+
+    body = default_body_model()
+    motion = smooth_motion(2, 10)
+    motion[..., 63:73] = 0.0  # mean shape: the rest pelvis is exactly PELVIS_REST
+    z_up = rigid(motion, Y_UP_TO_Z_UP, torch.zeros(3))
+    feats = MotionFeatures()
+    a, b = body.joints(feats.canonicalize(motion)), body.joints(feats.canonicalize(z_up))  # (B, T, J, 3)
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
+    # Height feature = pelvis height above the source's ground, whatever the source's up axis.
+    pelvis_height = body.joints(motion)[..., 0, 1]  # (B, T)
+    torch.testing.assert_close(feats.to_features(z_up)[..., -1] - 0.3514, pelvis_height, atol=1e-4, rtol=0)
 
 
 def test_fit_standardises_and_floors_constant_channels() -> None:

@@ -10,10 +10,12 @@ So each sequence is first moved by one rigid transform ``G`` (per sequence) into
   frame 0 is rotated away.
 - The root starts above the origin: translation is shifted so frame 0 has zero horizontal position.
 
-``global_orient' = G @ global_orient`` and ``transl' = G @ transl - shift``. Because SMPL-X rotates about
-the origin, not the pelvis, this moves every joint by ``G`` plus one constant offset per sequence
-(``J_pelvis - G J_pelvis``), i.e. it is still a rigid motion of the whole sequence: joint-based errors
-are unaffected.
+SMPL-X rotates the body about its rest pelvis ``p`` (``joints = R (J - p) + p + transl``), so rotating the
+world by ``G`` gives ``global_orient' = G @ global_orient`` and ``transl' = G (transl + p) - p - shift``.
+``p`` depends a little on betas; we use the mean-shape pelvis ``PELVIS_REST`` for every body, so canonical
+joints are exactly ``G @ joints`` for mean-shape bodies and ``G @ joints`` plus one constant offset of a
+few millimetres otherwise: always a rigid motion of the whole sequence, so joint errors are unaffected,
+and the height channel means the same for Z-up and Y-up sources.
 
 Per frame the features are (``r`` = 6 for the 6D rotation representation, 3 for axis-angle):
 
@@ -50,6 +52,8 @@ from unimo.body.rotations import (
 )
 
 UP_AXES = ("auto", "x", "y", "z", "-x", "-y", "-z")
+# Rest-pose pelvis of the mean SMPL-X body (metres, template frame): SMPL-X rotates about this point.
+PELVIS_REST = (0.0031, -0.3514, 0.0120)
 # Proper rotations taking each signed world axis to +Y, in the order of _signed_axis_index.
 _TO_Y_UP = torch.tensor([
     [[0, -1, 0], [1, 0, 0], [0, 0, 1]],   # +x -> +y (Rz +90)
@@ -108,8 +112,9 @@ class MotionFeatures(nn.Module):
         forward = up @ rot[:, 0, :, 2:3]  # (B, 3, 1): body +Z of frame 0, y-up world
         yaw = torch.atan2(forward[:, 0, 0], forward[:, 2, 0])  # (B,)
         g = yaw_matrix(-yaw) @ up  # (B, 3, 3)
-        start = g @ motion[:, 0, TRANSL_SLICE, None]  # (B, 3, 1)
-        shift = start[..., 0] * torch.tensor([1.0, 0.0, 1.0], dtype=motion.dtype, device=motion.device)
+        pelvis = torch.tensor(PELVIS_REST, dtype=motion.dtype, device=motion.device)
+        start = (g @ (motion[:, 0, TRANSL_SLICE] + pelvis)[..., None])[..., 0] - pelvis  # (B, 3)
+        shift = start * torch.tensor([1.0, 0.0, 1.0], dtype=motion.dtype, device=motion.device)
         return g, shift
 
     def _up_index(self, rot: torch.Tensor) -> torch.Tensor:
@@ -218,9 +223,11 @@ class MotionFeatures(nn.Module):
 
 
 def _apply_rigid(motion: torch.Tensor, g: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Left-multiply orientation and translation of ``motion`` ``(B, T, 79)`` by ``g`` ``(B, 3, 3)``, subtract ``shift``."""
+    """Rotate the world of ``motion`` ``(B, T, 79)`` by ``g`` ``(B, 3, 3)`` about the origin, then move by ``-shift``."""
+    pelvis = torch.tensor(PELVIS_REST, dtype=motion.dtype, device=motion.device)
     rot = g[:, None] @ axis_angle_to_matrix(motion[..., ORIENT_SLICE])  # (B, T, 3, 3)
-    transl = (g[:, None] @ motion[..., TRANSL_SLICE, None])[..., 0] - shift[:, None]  # (B, T, 3)
+    moved = (g[:, None] @ (motion[..., TRANSL_SLICE] + pelvis)[..., None])[..., 0]  # (B, T, 3): pelvis
+    transl = moved - pelvis - shift[:, None]
     return torch.cat([motion[..., POSE_SLICE], motion[..., BETAS_SLICE], matrix_to_axis_angle(rot), transl], dim=-1)
 
 
