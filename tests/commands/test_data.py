@@ -17,8 +17,8 @@ from unimo.render.video_io import write_video
 def moving_frames(num_frames: int, height: int, width: int, seed: int) -> np.ndarray:
     t = np.arange(num_frames)[:, None, None, None]
     x = np.linspace(0, 1, width)[None, None, :, None]
-    return np.broadcast_to((np.sin(2 * np.pi * (x + 0.1 * t + seed / 7)) * 90 + 128), (num_frames, height, width, 3)
-                           ).astype(np.uint8)
+    wave = np.sin(2 * np.pi * (x + 0.1 * t + seed / 7)) * 90 + 128
+    return np.broadcast_to(wave, (num_frames, height, width, 3)).astype(np.uint8)
 
 
 def random_motion(num_frames: int, fps: float, seed: int) -> Motion:
@@ -30,7 +30,7 @@ def random_motion(num_frames: int, fps: float, seed: int) -> Motion:
 
 @pytest.fixture
 def pairs(tmp_path):
-    """Videos a, b, c and motions a, b, d: two pairs, one lone video, one lone motion; b's motion is longer."""
+    """Videos a, b, c and motions a, b, d: two pairs, a lone video, a lone motion; b's motion is longer."""
     videos, motions = tmp_path / "videos", tmp_path / "motions"
     videos.mkdir(), motions.mkdir()
     for i, (stem, frames) in enumerate([("a", 8), ("b", 6), ("c", 5)]):
@@ -84,7 +84,8 @@ def test_preview_gif_of_packed_clips(pairs, tmp_path, capsys):
     videos, motions, out = pairs
     main(["data", "pack", "--videos", str(videos), "--motions", str(motions), "--out", str(out)])
     gif = tmp_path / "preview.gif"
-    main(["data", "preview", str(out), "--out", str(gif), "--size", "32", "--max_frames", "4", "--num_clips", "1"])
+    main(["data", "preview", str(out), "--out", str(gif), "--size", "32", "--max_frames", "4",
+          "--num_clips", "1"])
     with Image.open(gif) as image:
         assert image.n_frames == 4 and image.size == (2 * 32, 32)  # one tile: video + skeleton panel
         image.seek(2)
@@ -104,14 +105,14 @@ def test_synth_command_then_preview(tmp_path, capsys):
 
 @pytest.mark.real_data
 def test_pack_real_video_with_real_amass_motion(real_data_dir, tmp_path, capsys):
-    """Real files, paired through symlinks (never copied): the AMASS motion is resampled to the video's rate."""
+    """Real files, paired through symlinks (never copied); the AMASS motion is resampled to the video fps."""
     videos, motions = tmp_path / "v", tmp_path / "m"
     videos.mkdir(), motions.mkdir()
     (videos / "runner.mp4").symlink_to(real_data_dir / "sports2d_demo3_runner.mp4")
     (motions / "runner.npz").symlink_to(real_data_dir / "amass_dmpl_sample_smplh.npz")
     with pytest.warns(UserWarning, match="finger joints dropped"):
-        main(["data", "pack", "--videos", str(videos), "--motions", str(motions), "--out", str(tmp_path / "o"),
-              "--size", "48"])
+        main(["data", "pack", "--videos", str(videos), "--motions", str(motions),
+              "--out", str(tmp_path / "o"), "--size", "48"])
     text = capsys.readouterr().out
     assert "trimmed:   runner: video 47 frames, motion 59" in text  # AMASS sample at 29.97 fps is 59 frames
     assert "sizes 48x65 (HxW); fps 29.97" in text

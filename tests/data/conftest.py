@@ -1,4 +1,4 @@
-"""A tiny, fast stand-in for the synthetic generator: smooth moving colour fields plus random SMPL-X params."""
+"""A tiny, fast stand-in for the synthetic generator: smooth moving colour fields, random SMPL-X params."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def toy_frames(seed: int, num_frames: int, size: int) -> np.ndarray:
 
 def toy_motion(seed: int, num_frames: int, fps: float) -> Motion:
     g = torch.Generator().manual_seed(seed % 2**31)
-    return Motion(global_orient=torch.randn(num_frames, 3, generator=g), body_pose=torch.randn(num_frames, 63, generator=g),
-                  betas=torch.randn(10, generator=g), transl=torch.randn(num_frames, 3, generator=g), fps=fps)
+    return Motion(global_orient=torch.randn(num_frames, 3, generator=g),
+                  body_pose=torch.randn(num_frames, 63, generator=g), betas=torch.randn(10, generator=g),
+                  transl=torch.randn(num_frames, 3, generator=g), fps=fps)
 
 
 class ToyMaker:
@@ -42,8 +43,10 @@ class ToyMaker:
         self.calls += 1
         if self.fail_at is not None and self.calls >= self.fail_at:
             raise KeyboardInterrupt("simulated kill")
-        return SimpleNamespace(frames=toy_frames(seed, num_frames, size), motion=toy_motion(seed, num_frames, fps),
-                               camera={"K": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "seed": seed}, meta={"maker": "toy"})
+        return SimpleNamespace(frames=toy_frames(seed, num_frames, size),
+                               motion=toy_motion(seed, num_frames, fps),
+                               camera={"K": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "seed": seed},
+                               meta={"maker": "toy"})
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ def test_split_by_file_and_exact_values(motion_dir, toy):
     dm = MotionFolderDataModule(str(motion_dir), batch_size=2, num_frames=10, target_fps=None)
     dm.setup("fit")
     assert [k for k, _, _ in dm.splits["train"]] == ["take0", "take1", "take2"]
-    assert [k for k, _, _ in dm.splits["val"]] == ["take3"] and [k for k, _, _ in dm.splits["test"]] == ["take4"]
+    assert [k for k, _, _ in dm.splits["val"]] == ["take3"]
+    assert [k for k, _, _ in dm.splits["test"]] == ["take4"]
     batch = next(iter(dm.val_dataloader()))
     assert batch["motion"].shape == (2, 10, 79) and batch["key"] == ["take3", "take3"]
     assert torch.equal(batch["motion"][1], toy.motion(3, 20, 30.0).to_tensor()[10:20])

@@ -83,7 +83,8 @@ def test_resampled_epochs_have_fixed_length(data_dir):
 
 
 def test_motion_only_batches_have_no_video(data_dir):
-    dm = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=0, num_frames=4, modalities=("motion",))
+    dm = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=0, num_frames=4,
+                              modalities=("motion",))
     dm.setup("fit")
     batch = next(iter(dm.val_dataloader()))
     assert "video" not in batch and batch["motion"].shape == (2, 4, 79)
@@ -102,7 +103,8 @@ def test_damaged_shard_counted_and_logged(data_dir):
     (record,) = dm.skip_records
     assert record["file"].endswith("shard-000002.tar") and record["count"] == 1
     assert "shard unreadable" in record["reason"]
-    strict = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=0, num_frames=4, error_policy="strict")
+    strict = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=0, num_frames=4,
+                                  error_policy="strict")
     strict.setup("fit")
     with pytest.raises(ValueError, match="shard-000002.tar"):
         keys_of(strict.train_dataloader())

@@ -19,7 +19,8 @@ def write_clips(tmp_path, toy):
     def write(n: int = 4, damage: dict | None = None, num_frames: int = 6, name: str = "shard-000000.tar"):
         samples = []
         for i in range(n):
-            clip = ClipSample(f"clip-{i}", toy.frames(i, num_frames, 16), toy.motion(i, num_frames, 10.0), {"i": i})
+            frames, motion = toy.frames(i, num_frames, 16), toy.motion(i, num_frames, 10.0)
+            clip = ClipSample(f"clip-{i}", frames, motion, {"i": i})
             encoded = encode_sample(clip)
             member, data = (damage or {}).get(i, (None, None))
             if member is not None:
@@ -31,12 +32,14 @@ def write_clips(tmp_path, toy):
     return write
 
 
-def load(url: str, policy: str = "warn", expected: int | None = None, video: bool = True, num_frames: int = 4):
+def load(url: str, policy: str = "warn", expected: int | None = None, video: bool = True,
+         num_frames: int = 4):
     reporter = SkipReporter(policy)
     required = (MOTION, VIDEO) if video else (MOTION,)
     reader = TarSamples(reporter, required=required, wanted=(*required, CAMERA),
                         expected={url.rsplit("/", 1)[-1]: expected} if expected else None)
-    decoder = ClipDecoder(reporter, num_frames=num_frames, modalities=("video", "motion") if video else ("motion",))
+    modalities = ("video", "motion") if video else ("motion",)
+    decoder = ClipDecoder(reporter, num_frames=num_frames, modalities=modalities)
     return list(decoder(reader([url]))), reporter
 
 

@@ -6,7 +6,14 @@ import pytest
 
 from unimo.data.shards.build import begin_build
 from unimo.data.shards.manifest import read_manifest
-from unimo.data.shards.synth import SynthSpec, _source, clip_seed, has_generator, synthesize, write_synth_shard
+from unimo.data.shards.synth import (
+    SynthSpec,
+    _source,
+    clip_seed,
+    has_generator,
+    synthesize,
+    write_synth_shard,
+)
 from unimo.data.shards.writer import temp_path
 
 SPEC = SynthSpec(num_clips=7, num_frames=5, size=16, fps=10.0, seed=3, clips_per_shard=2)
@@ -18,11 +25,12 @@ def shard_bytes(folder) -> dict[str, bytes]:
 
 def test_layout_and_manifest(tmp_path, toy):
     manifest = synthesize(tmp_path, SPEC, make_clip=toy.Maker(), progress=False)
-    assert [p.name for p in sorted(tmp_path.iterdir())] == ["manifest.json"] + [f"shard-00000{i}.tar" for i in range(4)]
+    names = [p.name for p in sorted(tmp_path.iterdir())]
+    assert names == ["manifest.json"] + [f"shard-00000{i}.tar" for i in range(4)]
     assert manifest["complete"] and manifest["num_clips"] == 7 and manifest["num_frames"] == 35
     assert [s["num_clips"] for s in manifest["shards"]] == [2, 2, 2, 1]
-    assert manifest["splits"] == {"train": ["shard-000000.tar", "shard-000001.tar"], "val": ["shard-000002.tar"],
-                                  "test": ["shard-000003.tar"]}
+    assert manifest["splits"] == {"train": ["shard-000000.tar", "shard-000001.tar"],
+                                  "val": ["shard-000002.tar"], "test": ["shard-000003.tar"]}
     assert manifest["source"]["spec"]["seed"] == 3
     assert read_manifest(tmp_path) == manifest
 
@@ -30,7 +38,7 @@ def test_layout_and_manifest(tmp_path, toy):
 def test_killed_run_resumes_to_identical_output(tmp_path, toy):
     clean = synthesize(tmp_path / "clean", SPEC, make_clip=toy.Maker(), progress=False)
 
-    # A run killed mid-way: the crash (at clip 6, inside shard 2) leaves shards 0-1 and an unfinished manifest.
+    # A run killed mid-way: the crash (clip 6, inside shard 2) leaves shards 0-1 and an unfinished manifest.
     maker = toy.Maker(fail_at=6)
     with pytest.raises(KeyboardInterrupt):
         synthesize(tmp_path / "resumed", SPEC, make_clip=maker, progress=False)

@@ -23,8 +23,8 @@ from unimo.data.shards.writer import read_shard_info, temp_path, write_shard
 @pytest.fixture
 def make_sample(toy):
     def make(i: int, num_frames: int = 6) -> ClipSample:
-        return ClipSample(key=f"clip-{i}", frames=toy.frames(i, num_frames, 16), motion=toy.motion(i, num_frames, 15.0),
-                          camera={"id": i}, meta={"source": "test"})
+        return ClipSample(key=f"clip-{i}", frames=toy.frames(i, num_frames, 16),
+                          motion=toy.motion(i, num_frames, 15.0), camera={"id": i}, meta={"source": "test"})
 
     return make
 
@@ -62,7 +62,8 @@ def test_write_shard_is_atomic_and_summarised(tmp_path, make_sample):
     assert (info.num_clips, info.num_frames, info.min_frames, info.max_frames) == (3, 4 + 5 + 6, 4, 6)
     assert info.sizes == ["16x16"] and info.fps == [15.0] and info.bytes == path.stat().st_size
     with tarfile.open(path) as tar:
-        assert tar.getnames()[:4] == ["clip-0.camera.json", "clip-0.meta.json", "clip-0.motion.npz", "clip-0.video.mp4"]
+        members = ("camera.json", "meta.json", "motion.npz", "video.mp4")
+        assert tar.getnames()[:4] == [f"clip-0.{m}" for m in members]
     assert not temp_path(path).exists()
 
 

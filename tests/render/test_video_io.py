@@ -22,7 +22,8 @@ def smooth_frames(num_frames: int, height: int, width: int) -> np.ndarray:
     t = np.arange(num_frames)[:, None, None]
     y = np.linspace(0, 1, height)[None, :, None]
     x = np.linspace(0, 1, width)[None, None, :]
-    channels = np.broadcast_arrays(np.sin(2 * np.pi * (x + 0.05 * t)), np.cos(2 * np.pi * (y - 0.03 * t)), x * y + 0 * t)
+    channels = np.broadcast_arrays(np.sin(2 * np.pi * (x + 0.05 * t)), np.cos(2 * np.pi * (y - 0.03 * t)),
+                                   x * y + 0 * t)
     return (np.stack(channels, -1) * 0.4 * 255 + 128).clip(0, 255).astype(np.uint8)  # (T, H, W, 3)
 
 

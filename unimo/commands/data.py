@@ -10,8 +10,8 @@ from unimo.commands import subcommand
 
 
 @subcommand("data synth")
-def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, size: int = 64, fps: float = 20.0,
-          seed: int = 0, workers: int | None = None, clips_per_shard: int | None = None,
+def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, size: int = 64,
+          fps: float = 20.0, seed: int = 0, workers: int | None = None, clips_per_shard: int | None = None,
           camera_motion: bool = True) -> None:
     """Generate a synthetic paired video+motion dataset as shards (resumes an interrupted run).
 
@@ -36,8 +36,8 @@ def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, si
 
 
 @subcommand("data pack")
-def pack(videos: str | None = None, motions: str | None = None, out: str | None = None, clips_per_shard: int = 16,
-         size: int | None = None, crf: int = 18) -> None:
+def pack(videos: str | None = None, motions: str | None = None, out: str | None = None,
+         clips_per_shard: int = 16, size: int | None = None, crf: int = 18) -> None:
     """Pack real (video, motion) pairs, matched by file stem, into shards; report files without a partner.
 
     Args:
@@ -51,14 +51,16 @@ def pack(videos: str | None = None, motions: str | None = None, out: str | None 
     from unimo.data.shards.inspect import format_summary, summarise_shards
     from unimo.data.shards.pack import pack_pairs
 
-    missing = [f"--{name}" for name, value in (("videos", videos), ("motions", motions), ("out", out)) if not value]
+    given = {"videos": videos, "motions": motions, "out": out}
+    missing = [f"--{name}" for name, value in given.items() if not value]
     if missing:
         sys.exit(f"unimo data pack: {', '.join(missing)} required")
     report = pack_pairs(videos, motions, out, clips_per_shard=clips_per_shard, size=size, crf=crf)
     print(f"paired:    {len(report.pairs)}")
     for label, names in (("video", report.unmatched_videos), ("motion", report.unmatched_motions)):
         for name in names:
-            print(f"unmatched {label}: {name} (no {'motion' if label == 'video' else 'video'} with this stem)")
+            other = "motion" if label == "video" else "video"
+            print(f"unmatched {label}: {name} (no {other} with this stem)")
     for stem, video_frames, motion_frames in report.trimmed:
         print(f"trimmed:   {stem}: video {video_frames} frames, motion {motion_frames} -> kept the shorter")
     for stem, reason in report.failed:
@@ -104,4 +106,6 @@ def preview(data_dir: str, out: str = "preview.mp4", num_clips: int = 4, split: 
     """
     from unimo.data.shards.preview import render_preview
 
-    print(f"wrote {render_preview(data_dir, out, num_clips=num_clips, split=split, size=size, max_frames=max_frames)}")
+    written = render_preview(data_dir, out, num_clips=num_clips, split=split, size=size,
+                             max_frames=max_frames)
+    print(f"wrote {written}")

@@ -105,7 +105,8 @@ def read_video(src: VideoSource, start: int = 0, num_frames: int | None = None, 
         VideoDecodeError: The source is unreadable or corrupt, or has fewer frames than requested.
     """
     if start < 0 or stride < 1 or (num_frames is not None and num_frames < 1):
-        raise ValueError(f"read_video: need start >= 0, stride >= 1, num_frames >= 1; got {start}, {stride}, {num_frames}")
+        raise ValueError(f"read_video: need start >= 0, stride >= 1, num_frames >= 1; "
+                         f"got {start}, {stride}, {num_frames}")
     name = _source_name(src)
     try:
         with av.open(_as_file(src), mode="r") as container:

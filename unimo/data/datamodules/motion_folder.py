@@ -99,7 +99,8 @@ class MotionFolderDataModule(L.LightningDataModule):
         """Load every file once and assign files to splits."""
         if self.splits:
             return
-        files = sorted(p for p in self.data_dir.glob(self.pattern) if p.is_file() and not p.name.startswith("."))
+        files = sorted(p for p in self.data_dir.glob(self.pattern)
+                       if p.is_file() and not p.name.startswith("."))
         if not files:
             raise FileNotFoundError(f"{self.data_dir}: no motion files match {self.pattern!r}")
         names, _ = assign_splits([str(p) for p in files], *self.fractions)

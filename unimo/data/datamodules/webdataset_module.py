@@ -50,16 +50,18 @@ class WebDatasetDataModule(L.LightningDataModule):
         epoch_length: Samples per rank per training epoch when ``resampled`` (rounded up to whole batches
             per worker).
         modalities: What to decode: ``["video", "motion"]``, or ``["motion"]`` to skip video decoding.
-        error_policy: ``"warn"``: log and skip damaged samples, counted in ``num_skipped``; ``"strict"``: raise.
+        error_policy: ``"warn"``: log and skip damaged samples, counted in ``num_skipped``; ``"strict"``:
+            raise.
         synthesize_if_missing: If set and ``data_dir`` has no finished dataset, generate this synthetic one
             there in ``prepare_data`` (resuming an interrupted generation).
         seed: Base seed of shuffling and clip-window sampling (combined with rank, worker and epoch).
     """
 
     def __init__(self, data_dir: str = "data/synth", batch_size: int = 8, num_workers: int = 2,
-                 num_frames: int = 16, frame_stride: int = 1, size: int | None = None, shuffle_buffer: int = 256,
-                 resampled: bool = False, epoch_length: int = 1024,
-                 modalities: tuple[str, ...] = ("video", "motion"), error_policy: Literal["warn", "strict"] = "warn",
+                 num_frames: int = 16, frame_stride: int = 1, size: int | None = None,
+                 shuffle_buffer: int = 256, resampled: bool = False, epoch_length: int = 1024,
+                 modalities: tuple[str, ...] = ("video", "motion"),
+                 error_policy: Literal["warn", "strict"] = "warn",
                  synthesize_if_missing: SynthSpec | None = None, seed: int = 0) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -69,7 +71,8 @@ class WebDatasetDataModule(L.LightningDataModule):
         self.shuffle_buffer, self.resampled, self.epoch_length = shuffle_buffer, resampled, epoch_length
         self.modalities, self.error_policy = tuple(modalities), error_policy
         self.synthesize_if_missing, self.seed = synthesize_if_missing, seed
-        ClipDecoder(SkipReporter(error_policy), num_frames, frame_stride, modalities=self.modalities)  # validate
+        # Fail at construction (config time), not in the first dataloader, on bad clip arguments.
+        ClipDecoder(SkipReporter(error_policy), num_frames, frame_stride, modalities=self.modalities)
         self.skip_records: deque[dict] = deque(maxlen=MAX_SKIP_RECORDS)
         self._reporter: SkipReporter | None = None
         self._manifest: dict[str, Any] | None = None
@@ -81,8 +84,9 @@ class WebDatasetDataModule(L.LightningDataModule):
             return
         if self.synthesize_if_missing is None:
             raise FileNotFoundError(
-                f"{manifest_path(self.data_dir)}: no finished shard dataset; write one with `unimo data synth "
-                f"--out {self.data_dir}` or `unimo data pack`, or set data.synthesize_if_missing")
+                f"{manifest_path(self.data_dir)}: no finished shard dataset; write one with "
+                f"`unimo data synth --out {self.data_dir}` or `unimo data pack`, "
+                "or set data.synthesize_if_missing")
         workers = min(self.num_workers, os.cpu_count() or 1)
         synthesize(self.data_dir, self.synthesize_if_missing, workers=workers, progress=True)
 
@@ -90,8 +94,9 @@ class WebDatasetDataModule(L.LightningDataModule):
         """Read the manifest (after ``prepare_data`` ran on rank 0)."""
         manifest = read_manifest(self.data_dir)
         if manifest is None or not manifest.get("complete"):
-            raise FileNotFoundError(f"{manifest_path(self.data_dir)}: missing or unfinished; run prepare_data "
-                                    f"(Trainer does) or `unimo data synth --out {self.data_dir}`")
+            raise FileNotFoundError(f"{manifest_path(self.data_dir)}: missing or unfinished; run "
+                                    "prepare_data (Trainer does) or "
+                                    f"`unimo data synth --out {self.data_dir}`")
         self._manifest = manifest
         if self._reporter is None:
             self._reporter = SkipReporter(self.error_policy)

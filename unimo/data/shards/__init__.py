@@ -14,6 +14,6 @@ from unimo.data.shards.synth import SynthSpec, synthesize
 from unimo.data.shards.writer import ShardInfo, read_shard_info, write_shard
 
 __all__ = [
-    "ClipSample", "ShardDataError", "ShardInfo", "SkipReporter", "SynthSpec", "encode_sample", "read_manifest",
-    "read_shard_info", "synthesize", "write_manifest", "write_shard",
+    "ClipSample", "ShardDataError", "ShardInfo", "SkipReporter", "SynthSpec", "encode_sample",
+    "read_manifest", "read_shard_info", "synthesize", "write_manifest", "write_shard",
 ]

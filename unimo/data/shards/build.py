@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from unimo.data.shards.sample import json_bytes
 from unimo.data.shards.manifest import finish_manifest, read_manifest, start_manifest, write_manifest
+from unimo.data.shards.sample import json_bytes
 from unimo.data.shards.writer import read_shard_info, remove_stale_temps, shard_name
 
 

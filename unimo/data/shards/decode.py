@@ -39,11 +39,13 @@ class ClipDecoder:
         seed: Base seed of the window starts.
     """
 
-    def __init__(self, reporter: SkipReporter, num_frames: int, frame_stride: int = 1, random_start: bool = False,
-                 size: int | None = None, modalities: Sequence[str] = MODALITIES, seed: int = 0) -> None:
+    def __init__(self, reporter: SkipReporter, num_frames: int, frame_stride: int = 1,
+                 random_start: bool = False, size: int | None = None, modalities: Sequence[str] = MODALITIES,
+                 seed: int = 0) -> None:
         unknown = set(modalities) - set(MODALITIES)
         if unknown or not modalities:
-            raise ValueError(f"modalities: expected a non-empty subset of {MODALITIES}, got {list(modalities)}")
+            raise ValueError(f"modalities: expected a non-empty subset of {MODALITIES}, "
+                             f"got {list(modalities)}")
         if num_frames < 1 or frame_stride < 1:
             raise ValueError(f"need num_frames >= 1 and frame_stride >= 1, got {num_frames}, {frame_stride}")
         self.reporter, self.num_frames, self.frame_stride = reporter, num_frames, frame_stride
@@ -94,7 +96,8 @@ class ClipDecoder:
             return None
 
     def _decode_video(self, data: bytes, start: int, motion_fps: float) -> torch.Tensor:
-        frames, fps = decode_video_bytes(data, start=start, num_frames=self.num_frames, stride=self.frame_stride)
+        frames, fps = decode_video_bytes(data, start=start, num_frames=self.num_frames,
+                                         stride=self.frame_stride)  # (T, H, W, 3)
         if abs(fps - motion_fps) > 1e-3 * motion_fps:
             raise ValueError(f"video is {fps:g} fps but motion is {motion_fps:g} fps")
         return frames_to_tensor(frames, self.size)
@@ -118,6 +121,7 @@ def collate_clips(clips: list[dict[str, Any]]) -> dict[str, Any]:
     if "video" in clips[0]:
         shapes = {tuple(c["video"].shape) for c in clips}
         if len(shapes) > 1:
-            raise ValueError(f"clips in a batch have different video shapes {sorted(shapes)}; set size= to resize")
+            raise ValueError(f"clips in a batch have different video shapes {sorted(shapes)}; "
+                             "set size= to resize")
         batch["video"] = torch.stack([c["video"] for c in clips])  # (B, T, 3, H, W)
     return batch

@@ -1,4 +1,4 @@
-"""Frame conversions between storage (uint8 ``(T, H, W, 3)``) and models (float ``(T, 3, H, W)`` in [-1, 1])."""
+"""Frame conversions: storage (uint8 ``(T, H, W, 3)``) <-> models (float ``(T, 3, H, W)`` in [-1, 1])."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def frames_to_tensor(frames: np.ndarray, size: int | None = None) -> torch.Tenso
         frames: uint8 RGB frames.
         size: Resize the shorter side to ``size`` and centre-crop a square; None keeps the frames as they are.
     """
-    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()  # (T, 3, H, W) in [0, 255]
+    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()  # (T, 3, H, W), 0-255
     if size is not None:
         video = center_crop(resize_short_side(video, size), size)
     return (video / 127.5 - 1.0).clamp_(-1.0, 1.0)

@@ -28,7 +28,7 @@ def summarise_shards(path: str | Path) -> dict[str, Any]:
     splits = (manifest or {}).get("splits", {})
     return {
         "path": str(path),
-        "manifest": "none" if manifest is None else ("complete" if manifest.get("complete") else "unfinished"),
+        "manifest": "none" if manifest is None else "complete" if manifest.get("complete") else "unfinished",
         "source": (manifest or {}).get("source", {}).get("kind", "unknown"),
         **_totals(shards),
         "min_frames": min(s["min_frames"] for s in shards),
@@ -45,8 +45,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     mean = summary["num_frames"] / max(1, summary["num_clips"])
     lines = [
         f"shards:    {summary['path']} (manifest: {summary['manifest']}, source: {summary['source']})",
-        f"total:     {summary['num_shards']} shards, {summary['num_clips']} clips, {summary['num_frames']} frames, "
-        f"{_mb(summary['total_bytes'])}",
+        f"total:     {summary['num_shards']} shards, {summary['num_clips']} clips, "
+        f"{summary['num_frames']} frames, {_mb(summary['total_bytes'])}",
         f"per clip:  {summary['min_frames']}-{summary['max_frames']} frames (mean {mean:.1f}); "
         f"sizes {', '.join(summary['sizes'])} (HxW); fps {', '.join(f'{f:g}' for f in summary['fps'])}",
     ]
@@ -62,7 +62,8 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 def _totals(shards: list[dict[str, Any]]) -> dict[str, int]:
     return {"num_shards": len(shards), "num_clips": sum(s["num_clips"] for s in shards),
-            "num_frames": sum(s["num_frames"] for s in shards), "total_bytes": sum(s["bytes"] for s in shards)}
+            "num_frames": sum(s["num_frames"] for s in shards),
+            "total_bytes": sum(s["bytes"] for s in shards)}
 
 
 def _mb(num_bytes: int) -> str:

@@ -52,7 +52,8 @@ def read_manifest(data_dir: str | Path) -> dict[str, Any] | None:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"{path}: not a unimo shard manifest (expected \"format\": \"{FORMAT}\")")
     if manifest.get("version", 0) > VERSION:
-        raise ValueError(f"{path}: manifest version {manifest['version']} is newer than this unimo ({VERSION})")
+        raise ValueError(f"{path}: manifest version {manifest['version']} is newer than this unimo's "
+                         f"({VERSION})")
     return manifest
 
 
@@ -89,12 +90,14 @@ def assign_splits(names: Sequence[str], val_fraction: float = 0.1,
         ``({"train": [...], "val": [...], "test": [...]}, overlap)``.
     """
     if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
-        raise ValueError(f"need 0 <= val_fraction, test_fraction and a sum < 1; got {val_fraction}, {test_fraction}")
+        raise ValueError(f"need 0 <= val_fraction, test_fraction and a sum < 1; "
+                         f"got {val_fraction}, {test_fraction}")
     names, n = list(names), len(names)
     if n < 3 and (val_fraction or test_fraction):
         held_out = names[-1:]
         train = names if n == 1 else names[:1]
-        splits = {"train": train, "val": held_out if val_fraction else [], "test": held_out if test_fraction else []}
+        splits = {"train": train, "val": held_out if val_fraction else [],
+                  "test": held_out if test_fraction else []}
         return splits, sum(map(len, splits.values())) > n
     n_val = max(1, math.floor(n * val_fraction + 0.5)) if val_fraction else 0
     n_test = max(1, math.floor(n * test_fraction + 0.5)) if test_fraction else 0

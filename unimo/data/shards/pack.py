@@ -54,7 +54,8 @@ def pair_by_stem(videos_dir: Path, motions_dir: Path) -> tuple[list[Pair], list[
     for stem in stems:
         other = keys.setdefault(sanitize_key(stem), stem)
         if other != stem:
-            raise ValueError(f"stems {other!r} and {stem!r} both become sample key {sanitize_key(stem)!r}; rename one")
+            raise ValueError(f"stems {other!r} and {stem!r} both become sample key {sanitize_key(stem)!r}; "
+                             "rename one")
     unmatched_videos = sorted(videos[s].name for s in set(videos) - set(motions))
     unmatched_motions = sorted(motions[s].name for s in set(motions) - set(videos))
     return [(s, videos[s], motions[s]) for s in stems], unmatched_videos, unmatched_motions
@@ -86,7 +87,8 @@ def pack_pairs(videos: str | Path, motions: str | Path, out: str | Path, clips_p
     chunks = [pairs[i:i + clips_per_shard] for i in range(0, len(pairs), clips_per_shard)]
     pending, done = begin_build(out, source, len(chunks))
     if done is None:
-        with tqdm(total=sum(len(chunks[i]) for i in pending), unit="pair", desc="pack", disable=not progress) as bar:
+        total = sum(len(chunks[i]) for i in pending)
+        with tqdm(total=total, unit="pair", desc="pack", disable=not progress) as bar:
             for index in pending:
                 write_shard(out / shard_name(index), _encoded(chunks[index], size, crf, report, bar))
         done = finish_build(out, source, len(chunks), val_fraction, test_fraction)
@@ -122,6 +124,7 @@ def _by_stem(folder: Path, keep) -> dict[str, Path]:
     for path in sorted(folder.iterdir()):
         if path.is_file() and not path.name.startswith(".") and keep(path):
             if path.stem in found:
-                raise ValueError(f"{folder}: {found[path.stem].name} and {path.name} share the stem {path.stem!r}")
+                raise ValueError(f"{folder}: {found[path.stem].name} and {path.name} share the stem "
+                                 f"{path.stem!r}")
             found[path.stem] = path
     return found

@@ -62,6 +62,6 @@ def uneven_split_warning(num_shards: int, world_size: int, num_workers: int) -> 
     parts = world_size * max(1, num_workers)
     if num_shards % parts == 0:
         return None
+    hang = ", which can hang DDP training; use resampled=True" if world_size > 1 else ""
     return (f"{num_shards} shards do not divide evenly over {world_size} rank(s) x {max(1, num_workers)} "
-            f"worker(s): some get more samples than others" + (", which can hang DDP training; use resampled=True"
-                                                              if world_size > 1 else ""))
+            f"worker(s): some get more samples than others{hang}")

@@ -30,8 +30,8 @@ from unimo.render.skeleton import default_camera, draw_skeleton, grid, project
 from unimo.render.video_io import decode_video_bytes, write_video
 
 
-def render_preview(data_dir: str | Path, out: str | Path, num_clips: int = 4, split: str = "val", size: int = 128,
-                   max_frames: int | None = 64) -> Path:
+def render_preview(data_dir: str | Path, out: str | Path, num_clips: int = 4, split: str = "val",
+                   size: int = 128, max_frames: int | None = 64) -> Path:
     """Write a preview video (``.mp4``) or animation (``.gif``) of the first clips of a split.
 
     Args:
@@ -73,8 +73,8 @@ def _tile(frames: np.ndarray, motion: Motion, camera: dict | None, size: int) ->
     if camera is not None:
         frames = draw_skeleton(frames, project(joints, Camera.from_dict(camera)), parents=body.parents)
     panel_camera = default_camera(motion, size)
-    skeleton = draw_skeleton(np.full((len(frames), size, size, 3), 24, np.uint8), project(joints, panel_camera),
-                             parents=body.parents)
+    canvas = np.full((len(frames), size, size, 3), 24, np.uint8)  # (T, size, size, 3), dark grey
+    skeleton = draw_skeleton(canvas, project(joints, panel_camera), parents=body.parents)
     return np.concatenate([_square(frames, size), skeleton], axis=2)
 
 
@@ -87,6 +87,7 @@ def _square(frames: np.ndarray, size: int) -> np.ndarray:
 def _write_gif(out: Path, video: np.ndarray, fps: float) -> Path:
     images = [Image.fromarray(frame) for frame in video]
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
+    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps),
+                   loop=0)
     tmp.replace(out)
     return out

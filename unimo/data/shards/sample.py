@@ -4,8 +4,8 @@ A sample is stored in a tar shard (webdataset layout, members named ``<key>.<mem
 
 - ``video.mp4``   H.264 video, uint8 RGB frames (``unimo.render.video_io``);
 - ``motion.npz``  SMPL-X parameters in the ``Motion.save`` layout (float32, read back bit-exact);
-- ``camera.json`` the camera that filmed the clip (``Camera.to_json()`` of the generator; ``null`` when unknown,
-  e.g. packed real videos);
+- ``camera.json`` the camera that filmed the clip (``Camera.to_json()`` of the generator; ``null`` when
+  unknown, e.g. packed real videos);
 - ``meta.json``   free-form facts plus ``num_frames``, ``fps``, ``height``, ``width`` (used by ``inspect``).
 
 Every encoding is deterministic (fixed zip timestamps, sorted JSON keys, single-threaded x264), so writing the
@@ -118,4 +118,5 @@ def camera_to_jsonable(camera: Any) -> Any:
     if hasattr(camera, "to_json"):
         value = camera.to_json()
         return json.loads(value) if isinstance(value, str) else value
-    raise TypeError(f"camera of type {type(camera).__name__}: expected None, a dict or an object with to_json()")
+    raise TypeError(f"camera of type {type(camera).__name__}: expected None, a dict or an object with "
+                    "to_json()")

@@ -1,4 +1,4 @@
-"""Generate a synthetic paired video+motion dataset as shards (``unimo data synth``, ``synthesize_if_missing``).
+"""Generate a synthetic paired video+motion shard dataset (``unimo data synth``, ``synthesize_if_missing``).
 
 Clip ``i`` is generated from a seed derived from ``(spec.seed, i)`` alone, so the shards do not depend on
 how many workers ran or in what order, and a killed run that is started again produces exactly the bytes of
@@ -100,10 +100,12 @@ def synthesize(out_dir: str | Path, spec: SynthSpec, workers: int = 0, progress:
     return finish_build(out_dir, source, spec.num_shards())
 
 
-def write_synth_shard(out_dir: Path, index: int, spec: SynthSpec, make_clip: ClipMaker | None = None) -> ShardInfo:
+def write_synth_shard(out_dir: Path, index: int, spec: SynthSpec,
+                      make_clip: ClipMaker | None = None) -> ShardInfo:
     """Generate and write shard ``index`` of the dataset described by ``spec``."""
     make_clip = make_clip or _default_maker()
-    samples = (encode_sample(_make_sample(i, spec, make_clip), crf=spec.crf) for i in _clip_range(spec, index))
+    clips = (_make_sample(i, spec, make_clip) for i in _clip_range(spec, index))
+    samples = (encode_sample(clip, crf=spec.crf) for clip in clips)
     return write_shard(out_dir / shard_name(index), samples)
 
 

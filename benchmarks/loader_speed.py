@@ -1,0 +1,161 @@
+"""Data loading throughput of ``WebDatasetDataModule`` (clips/s) for 0, 1 and 2 DataLoader workers.
+
+Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
+
+    python benchmarks/loader_speed.py                 # writes benchmarks/results/loader_speed.{json,md}
+    python benchmarks/loader_speed.py --workers 0 4 8 --samples 2048
+
+It first generates (or reuses) a synthetic shard folder with ``unimo.data.shards.synthesize`` and times
+that too, then for every worker count iterates the training loader (resampled epochs, so every
+configuration reads the same number of samples) 1 + ``--repeats`` times: the first epoch includes worker
+start-up, the median of the others (persistent workers) is the steady state. A motion-only run shows
+what skipping video decoding saves.
+Figures depend on the CPU and on what else runs on it: the report records the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from unimo.data.datamodules import WebDatasetDataModule
+from unimo.data.shards.manifest import read_manifest
+from unimo.data.shards.synth import SynthSpec, synthesize
+
+
+def time_epochs(dm: WebDatasetDataModule, epochs: int) -> list[dict[str, float]]:
+    """Iterate the training loader ``epochs`` times; return samples, seconds and samples/s per epoch."""
+    loader = dm.train_dataloader()
+    out = []
+    for _ in range(epochs):
+        start, samples = time.perf_counter(), 0
+        for batch in loader:
+            samples += len(batch["key"])
+        seconds = time.perf_counter() - start
+        out.append({"samples": samples, "seconds": round(seconds, 3),
+                    "samples_per_s": round(samples / seconds, 1)})
+    return out
+
+
+def bench_loader(data_dir: Path, workers: int, modalities: tuple[str, ...], args: argparse.Namespace) -> dict:
+    """Time one loader configuration."""
+    dm = WebDatasetDataModule(str(data_dir), batch_size=args.batch_size, num_workers=workers,
+                              num_frames=args.clip_frames, resampled=True, epoch_length=args.samples,
+                              shuffle_buffer=64, modalities=modalities)
+    dm.setup("fit")
+    first, *rest = time_epochs(dm, 1 + args.repeats)
+    steady = sorted(rest, key=lambda r: r["samples_per_s"])[len(rest) // 2]  # median: the CPU is shared
+    return {"num_workers": workers, "modalities": list(modalities), "first_epoch": first, "steady": steady,
+            "samples_per_s": steady["samples_per_s"], "skipped": dm.num_skipped}
+
+
+def make_data(args: argparse.Namespace) -> dict[str, Any]:
+    """Generate the synthetic shards unless a finished folder with the same spec exists; time it."""
+    spec = SynthSpec(num_clips=args.num_clips, num_frames=args.num_frames, size=args.size, fps=20.0, seed=0)
+    reused = (read_manifest(args.data_dir) or {}).get("complete", False)
+    start = time.perf_counter()
+    manifest = synthesize(args.data_dir, spec, workers=args.synth_workers, progress=True)
+    seconds = time.perf_counter() - start
+    return {"spec": spec.__dict__, "synth_workers": args.synth_workers, "reused_existing": reused,
+            "synth_seconds": None if reused else round(seconds, 2),
+            "synth_clips_per_s": None if reused else round(spec.num_clips / seconds, 2),
+            "total_bytes": manifest["total_bytes"], "num_shards": manifest["num_shards"]}
+
+
+def environment() -> dict[str, Any]:
+    """Versions and machine facts the figures depend on."""
+    import av
+    import webdataset
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "av": av.__version__,
+            "webdataset": getattr(webdataset, "__version__", "?"), "platform": platform.platform(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "processor": platform.processor() or platform.machine(),
+            "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """Render the report as a Markdown table."""
+    data, cfg = report["data"], report["config"]
+    lines = [
+        "# Loader speed (WebDatasetDataModule, CPU)",
+        "",
+        f"Data: {data['spec']['num_clips']} synthetic clips of {data['spec']['num_frames']} frames at "
+        f"{data['spec']['size']} px in {data['num_shards']} shards ({data['total_bytes'] / 1e6:.1f} MB); "
+        f"synthesis: {data['synth_clips_per_s']} clips/s with {data['synth_workers']} worker(s).",
+        f"Loader: batch {cfg['batch_size']}, clips of {cfg['clip_frames']} frames, {cfg['samples']} samples "
+        f"per epoch; machine: {report['environment']['cpu_count']} CPU cores (shared), torch "
+        f"{report['environment']['torch']}.",
+        "",
+        f"Machine load (1-min average) at the start: {report['environment']['load_average']}; other jobs "
+        "share these cores, so treat differences under ~30% as noise.",
+        "",
+        "| workers | modalities | first epoch (clips/s) | steady, median (clips/s) |",
+        "|---:|---|---:|---:|",
+    ]
+    for r in report["results"]:
+        lines.append(f"| {r['num_workers']} | {'+'.join(r['modalities'])} | "
+                     f"{r['first_epoch']['samples_per_s']} | {r['steady']['samples_per_s']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--workers", type=int, nargs="+", default=[0, 1, 2], help="DataLoader worker counts")
+    p.add_argument("--num_clips", type=int, default=48)
+    p.add_argument("--num_frames", type=int, default=32, help="frames per stored clip")
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--clip_frames", type=int, default=16, help="frames per loaded clip")
+    p.add_argument("--batch_size", type=int, default=8)
+    p.add_argument("--samples", type=int, default=256, help="samples per epoch")
+    p.add_argument("--repeats", type=int, default=3, help="steady-state epochs (the median is reported)")
+    p.add_argument("--synth_workers", type=int, default=2)
+    p.add_argument("--data_dir", type=Path, default=None,
+                   help="reuse/keep the data here (default: a temp folder)")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark; write ``loader_speed.json`` and ``loader_speed.md`` to ``--out``."""
+    args = parse_args(argv)
+    if args.data_dir is None:
+        with tempfile.TemporaryDirectory(prefix="unimo_loader_bench_") as tmp:
+            args.data_dir = Path(tmp) / "data"
+            return run(args)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Generate the data, time every loader configuration and write the report."""
+    report = {"benchmark": "loader_speed", "config": vars(args) | {"data_dir": str(args.data_dir),
+                                                                  "out": str(args.out)},
+              "environment": environment(), "data": make_data(args), "results": []}
+    for workers in args.workers:
+        report["results"].append(bench_loader(args.data_dir, workers, ("video", "motion"), args))
+        print(report["results"][-1], file=sys.stderr, flush=True)
+    report["results"].append(bench_loader(args.data_dir, 0, ("motion",), args))
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.out / "loader_speed.json", json.dumps(report, indent=2) + "\n")
+    write_atomic(args.out / "loader_speed.md", markdown(report))
+    print(markdown(report))
+    return report
+
+
+if __name__ == "__main__":
+    main()
