@@ -74,8 +74,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--real-dir", type=Path, default=Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real")))
-    p.add_argument("--out", type=Path, default=None, help="JSON path (default benchmarks/results/, /tmp when --quick)")
+    real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
+    p.add_argument("--real-dir", type=Path, default=real_dir)
+    p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/, /tmp if --quick)")
     args = p.parse_args(argv)
     if args.quick:
         args.__dict__.update(steps=min(args.steps, 300), seconds=min(args.seconds, 25.0), batch_size=32,
@@ -83,8 +84,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              lr=2e-3, warmup=30)
         args.variants = args.variants or QUICK_VARIANTS
     args.variants = args.variants or list(VARIANTS)
-    default_out = Path("/tmp/motion_tokenizer_quick.json") if args.quick else ROOT / "benchmarks/results/motion_tokenizer.json"
-    args.out = args.out or default_out
+    quick_out = Path("/tmp/motion_tokenizer_quick.json")
+    args.out = args.out or (quick_out if args.quick else ROOT / "benchmarks/results/motion_tokenizer.json")
     return args
 
 
@@ -93,7 +94,8 @@ def _one_clip(job: tuple[int, int, float]) -> np.ndarray:
     from unimo.data.synthetic.motion_generator import generate_motion
 
     seed, frames, fps = job
-    for attempt in range(5):  # a few generator seeds fail (e.g. seed 709, 128 frames, 20 fps: dance too short)
+    # A few generator seeds fail (e.g. seed 709 at 128 frames, 20 fps: a dance segment too short to spin).
+    for attempt in range(5):
         try:
             return generate_motion(seed + attempt * 10**7, frames, fps).to_tensor().numpy()
         except ValueError:
@@ -162,7 +164,8 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
 
 
 @torch.no_grad()
-def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size: int = 64) -> dict[str, float]:
+def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size: int = 64
+             ) -> dict[str, float]:
     """Round-trip ``motions`` (each ``(B, T, 79)``) through ids; return joint and parameter errors."""
     tokenizer.eval()
     metrics = {"mpjpe_mm": MPJPE(), "pa_mpjpe_mm": PAMPJPE(), "accel_mm_f2": AccelError()}
@@ -201,8 +204,8 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
     result.update(train(tokenizer, train_data, args))
     result["synthetic"] = evaluate(tokenizer, [eval_data])
     result["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
-    print(f"{name}: {result['steps']} steps in {result['train_seconds']} s | synthetic {result['synthetic']} | "
-          f"real {result['real']}", flush=True)
+    print(f"{name}: {result['steps']} steps in {result['train_seconds']} s | "
+          f"synthetic {result['synthetic']} | real {result['real']}", flush=True)
     return result
 
 
@@ -215,9 +218,10 @@ def markdown(results: dict[str, Any]) -> str:
     rows = [head, "|" + "---|" * 10]
     for name, r in results["variants"].items():
         s, real = r["synthetic"], r["real"].get(real_name, {})
-        rows.append(f"| {name} | {r['tokens_per_frame']:.2f} | {r['params_m']} | {r['steps']} | {s['mpjpe_mm']} | "
-                    f"{s['pa_mpjpe_mm']} | {s['accel_mm_f2']} | {real.get('mpjpe_mm', '-')} | "
-                    f"{real.get('pa_mpjpe_mm', '-')} | {s['codebook_usage']:.1%} |")
+        rows.append(f"| {name} | {r['tokens_per_frame']:.2f} | {r['params_m']} | {r['steps']} | "
+                    f"{s['mpjpe_mm']} | {s['pa_mpjpe_mm']} | {s['accel_mm_f2']} | "
+                    f"{real.get('mpjpe_mm', '-')} | {real.get('pa_mpjpe_mm', '-')} | "
+                    f"{s['codebook_usage']:.1%} |")
     notes = (f"\nMPJPE/PA-MPJPE in mm, accel in mm/frame^2 at {results['config']['fps']} fps; device: "
              f"{results['device']}; main variant: {results['config']['main_variant']}.\n")
     return "\n".join(rows) + "\n" + notes

@@ -26,7 +26,8 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     basis = torch.randn(3, 63, generator=torch.Generator().manual_seed(123)) * 0.25  # shared by all clips
     t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1) seconds
-    freq, phase = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5, torch.rand(batch, 1, 3, generator=g) * 6.28
+    freq = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5  # (B, 1, 3) Hz
+    phase = torch.rand(batch, 1, 3, generator=g) * 6.28
     x = torch.zeros(batch, frames, 79)
     x[..., :63] = torch.sin(2 * math.pi * freq * t + phase) @ basis  # (B, T, 63)
     shapes = torch.randn(4, 10, generator=torch.Generator().manual_seed(321))
@@ -34,7 +35,8 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]  # (B, T)
     x[..., 73:76] = torch.stack([0.1 * torch.sin(yaw), yaw, torch.zeros_like(yaw)], -1)
     step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04  # (B, T, 3)
-    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])
+    start = torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])  # anywhere on the floor
+    x[..., 76:79] = torch.cumsum(step, dim=1) + start
     return x
 
 
@@ -65,8 +67,8 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[MotionTokenizerTas
     train = DataLoader(MotionClips(64, 17, seed=1), batch_size=16, shuffle=True)
     val = DataLoader(MotionClips(16, 17, seed=2), batch_size=8)
     trainer = L.Trainer(max_steps=120, accelerator="cpu", logger=False, enable_progress_bar=False,
-                        enable_model_summary=False, default_root_dir=root, val_check_interval=60, check_val_every_n_epoch=None,
-                        num_sanity_val_steps=0, limit_val_batches=2)
+                        enable_model_summary=False, default_root_dir=root, val_check_interval=60,
+                        check_val_every_n_epoch=None, num_sanity_val_steps=0, limit_val_batches=2)
     trainer.fit(task, train, val)
     ckpt = root / "last.ckpt"
     trainer.save_checkpoint(ckpt)

@@ -20,7 +20,8 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     basis = torch.randn(3, 63, generator=torch.Generator().manual_seed(123)) * 0.25  # shared by all clips
     t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1) seconds
-    freq, phase = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5, torch.rand(batch, 1, 3, generator=g) * 6.28
+    freq = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5  # (B, 1, 3) Hz
+    phase = torch.rand(batch, 1, 3, generator=g) * 6.28
     x = torch.zeros(batch, frames, 79)
     x[..., :63] = torch.sin(2 * math.pi * freq * t + phase) @ basis  # (B, T, 63)
     shapes = torch.randn(4, 10, generator=torch.Generator().manual_seed(321))
@@ -28,7 +29,8 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]  # (B, T)
     x[..., 73:76] = torch.stack([0.1 * torch.sin(yaw), yaw, torch.zeros_like(yaw)], -1)
     step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04  # (B, T, 3)
-    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])
+    start = torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])  # anywhere on the floor
+    x[..., 76:79] = torch.cumsum(step, dim=1) + start
     return x
 
 
@@ -72,8 +74,8 @@ def test_features_round_trip_to_canonical_motion(rotation: str) -> None:
     back = feats.from_features(feats.to_features(motion))
     # Axis-angle is not unique; compare rotations as matrices.
     for part in (slice(0, 63), slice(73, 76)):
-        torch.testing.assert_close(axis_angle_to_matrix(back[..., part].unflatten(-1, (-1, 3))),
-                                   axis_angle_to_matrix(canonical[..., part].unflatten(-1, (-1, 3))), atol=1e-4, rtol=0)
+        as_matrix = [axis_angle_to_matrix(m[..., part].unflatten(-1, (-1, 3))) for m in (back, canonical)]
+        torch.testing.assert_close(*as_matrix, atol=1e-4, rtol=0)
     torch.testing.assert_close(back[..., 63:73], canonical[..., 63:73])
     torch.testing.assert_close(back[..., 76:], canonical[..., 76:], atol=1e-4, rtol=0)
     # Canonical frame: starts at the origin horizontally, first frame faces +Z.
@@ -86,8 +88,8 @@ def test_to_world_inverts_canonicalize() -> None:
     feats = MotionFeatures()
     motion = smooth_motion(2, 10)
     back = feats.to_world(feats.canonicalize(motion), motion[:, 0])
-    torch.testing.assert_close(axis_angle_to_matrix(back[..., 73:76]), axis_angle_to_matrix(motion[..., 73:76]),
-                               atol=1e-5, rtol=0)
+    as_matrix = [axis_angle_to_matrix(m[..., 73:76]) for m in (back, motion)]
+    torch.testing.assert_close(*as_matrix, atol=1e-5, rtol=0)
     torch.testing.assert_close(back[..., 76:], motion[..., 76:], atol=1e-5, rtol=0)
 
 
@@ -127,10 +129,11 @@ def test_fit_standardises_and_floors_constant_channels() -> None:
     assert bool(feats.fitted)
     torch.testing.assert_close(normed.mean(0), torch.zeros(feats.num_features), atol=1e-4, rtol=0)
     varying = feats.std > 0.05
-    torch.testing.assert_close(normed.std(0, unbiased=False)[varying], torch.ones(int(varying.sum())), atol=1e-3, rtol=0)
+    ones = torch.ones(int(varying.sum()))
+    torch.testing.assert_close(normed.std(0, unbiased=False)[varying], ones, atol=1e-3, rtol=0)
     assert feats.std[feats.groups["betas"].start] == pytest.approx(0.05)
-    torch.testing.assert_close(feats.denormalize(feats.normalize(motion[..., :1].expand(-1, -1, feats.num_features))),
-                               motion[..., :1].expand(-1, -1, feats.num_features), atol=1e-5, rtol=0)
+    raw = motion[..., :1].expand(-1, -1, feats.num_features)
+    torch.testing.assert_close(feats.denormalize(feats.normalize(raw)), raw, atol=1e-5, rtol=0)
 
 
 def test_bad_input_raises_clear_errors() -> None:

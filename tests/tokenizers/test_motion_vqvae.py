@@ -25,7 +25,8 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     basis = torch.randn(3, 63, generator=torch.Generator().manual_seed(123)) * 0.25  # shared by all clips
     t = torch.arange(frames, dtype=torch.float32)[None, :, None] / 30.0  # (1, T, 1) seconds
-    freq, phase = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5, torch.rand(batch, 1, 3, generator=g) * 6.28
+    freq = torch.rand(batch, 1, 3, generator=g) * 1.5 + 0.5  # (B, 1, 3) Hz
+    phase = torch.rand(batch, 1, 3, generator=g) * 6.28
     x = torch.zeros(batch, frames, 79)
     x[..., :63] = torch.sin(2 * math.pi * freq * t + phase) @ basis  # (B, T, 63)
     shapes = torch.randn(4, 10, generator=torch.Generator().manual_seed(321))
@@ -33,7 +34,8 @@ def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     yaw = torch.rand(batch, 1, generator=g) * 6.28 + 0.5 * t[..., 0]  # (B, T)
     x[..., 73:76] = torch.stack([0.1 * torch.sin(yaw), yaw, torch.zeros_like(yaw)], -1)
     step = torch.stack([torch.sin(yaw), torch.zeros_like(yaw), torch.cos(yaw)], -1) * 0.04  # (B, T, 3)
-    x[..., 76:79] = torch.cumsum(step, dim=1) + torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])
+    start = torch.randn(batch, 1, 3, generator=g) * torch.tensor([3.0, 0.1, 3.0])  # anywhere on the floor
+    x[..., 76:79] = torch.cumsum(step, dim=1) + start
     return x
 
 
@@ -82,7 +84,8 @@ def test_encode_decode_are_deterministic(name: str) -> None:
 def test_loss_trains_every_part(name: str) -> None:
     tok = build(name, loss_weights=MotionLossWeights(joints=1.0)).train()
     losses = tok.loss(smooth_motion(2, 17))
-    expected = {"loss", "recon_pose", "recon_betas", "recon_orient", "recon_transl", "velocity", "joints", "commit"}
+    expected = {"loss", "recon_pose", "recon_betas", "recon_orient", "recon_transl", "velocity", "joints",
+                "commit"}
     assert expected <= set(losses)
     assert all(torch.isfinite(v) for v in losses.values())
     losses["loss"].backward()

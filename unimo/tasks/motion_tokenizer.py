@@ -71,12 +71,13 @@ class MotionTokenizerTask(L.LightningModule):
         normalization_batches: Training batches used to compute feature statistics before training.
     """
 
-    def __init__(self, tokenizer: Tokenizer, lr: float = 2e-4, weight_decay: float = 0.0, warmup_steps: int = 500,
-                 min_lr_ratio: float = 0.05, normalization_batches: int = 50) -> None:
+    def __init__(self, tokenizer: Tokenizer, lr: float = 2e-4, weight_decay: float = 0.0,
+                 warmup_steps: int = 500, min_lr_ratio: float = 0.05,
+                 normalization_batches: int = 50) -> None:
         super().__init__()
         tokenizer = tokenizer if isinstance(tokenizer, Tokenizer) else build_tokenizer(tokenizer)
         if not isinstance(tokenizer, MotionTokenizerBase):
-            raise TypeError(f"MotionTokenizerTask.tokenizer: expected a motion tokenizer (MotionTokenizerBase "
+            raise TypeError("MotionTokenizerTask.tokenizer: expected a motion tokenizer (MotionTokenizerBase "
                             f"subclass), got {type(tokenizer).__name__}")
         self.save_hyperparameters(ignore=["tokenizer"])
         # Stored as its config, not the module, so load_from_checkpoint rebuilds it from the checkpoint alone.

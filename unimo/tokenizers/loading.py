@@ -34,9 +34,9 @@ def tokenizer_config(tokenizer: Tokenizer) -> dict[str, Any] | None:
 
 
 def build_tokenizer(config: dict[str, Any]) -> Tokenizer:
-    """Instantiate a tokenizer from ``{"class_path", "init_args"}``; class_path is a registry name or dotted."""
+    """Instantiate a tokenizer from ``{"class_path", "init_args"}`` (a registry name or a dotted path)."""
     if not isinstance(config, dict) or "class_path" not in config:
-        raise ValueError(f"tokenizer config: expected a dict with 'class_path' (and 'init_args'), got {config!r}")
+        raise ValueError(f"tokenizer config: expected a dict with 'class_path', 'init_args'; got {config!r}")
     class_path = config["class_path"]
     if "." in class_path:
         module_name, _, name = class_path.rpartition(".")
@@ -64,7 +64,8 @@ def export_tokenizer(tokenizer: Tokenizer, path: str | Path) -> None:
     os.replace(tmp, path)
 
 
-def load_tokenizer(path: str | Path, map_location: str | torch.device = "cpu", freeze: bool = True) -> Tokenizer:
+def load_tokenizer(path: str | Path, map_location: str | torch.device = "cpu",
+                   freeze: bool = True) -> Tokenizer:
     """Load a tokenizer from an export, a Lightning checkpoint or a pickled module (see module docstring).
 
     Args:

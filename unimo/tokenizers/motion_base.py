@@ -114,9 +114,10 @@ class MotionTokenizerBase(Tokenizer):
         return feats, rearrange(z, "b (s d) l -> b (l s) d", s=self.scale)
 
     def _decode_codes(self, z_q: torch.Tensor) -> torch.Tensor:
-        """Decode codes ``(B, L*s, D)`` to normalised features ``(B, ds*L - (ds-1), F)`` (front pad dropped)."""
+        """Decode codes ``(B, L*s, D)`` to normalised features ``(B, 1 + ds*(L-1), F)`` (front pad cut)."""
         if z_q.shape[1] % self.scale:
-            raise ValueError(f"{type(self).__name__}: {z_q.shape[1]} ids is not a multiple of scale={self.scale}")
+            raise ValueError(f"{type(self).__name__}: {z_q.shape[1]} ids is not a multiple of "
+                             f"scale={self.scale}")
         feats = self.decoder(rearrange(z_q, "b (l s) d -> b (s d) l", s=self.scale))  # (B, ds*L, F)
         return feats[:, self.downsample - 1:]
 
@@ -132,11 +133,12 @@ class MotionTokenizerBase(Tokenizer):
 
     @torch.no_grad()
     def decode(self, ids: torch.Tensor, num_frames: int | None = None) -> torch.Tensor:
-        """Return canonical motion ``(B, T, 79)`` for ids ``(B, L*s)``; ``T = 1 + ds*(L-1)`` or ``num_frames``."""
+        """Return canonical motion ``(B, T, 79)`` for ids ``(B, L*s)``: T = num_frames or ``1 + ds*(L-1)``."""
         motion = self._to_motion(self._decode_codes(self.lookup(ids)))
         if num_frames is not None:
             if not 1 <= num_frames <= motion.shape[1]:
-                raise ValueError(f"decode: num_frames must be in [1, {motion.shape[1]}] for {ids.shape[1]} ids, got {num_frames}")
+                raise ValueError(f"decode: num_frames must be in [1, {motion.shape[1]}] for "
+                                 f"{ids.shape[1]} ids, got {num_frames}")
             motion = motion[:, :num_frames]
         return motion
 
@@ -152,7 +154,8 @@ class MotionTokenizerBase(Tokenizer):
 
     # ------------------------------------------------------------------ training
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Return ``{"loss", "recon_<group>", "velocity", "joints", "commit", "perplexity"}`` for ``(B, T, 79)``."""
+        """Return ``{"loss", "recon_<group>", "velocity", "joints", "commit", "perplexity"}`` for motion
+        ``(B, T, 79)``; only ``"loss"`` carries gradients that matter, the rest are for logging."""
         feats, z = self._latents(x)
         q = self.quantize(z)
         num_frames = x.shape[1]
@@ -168,5 +171,5 @@ class MotionTokenizerBase(Tokenizer):
 
     @torch.no_grad()
     def fit_normalization(self, motions: Any) -> None:
-        """Compute feature mean/std from an iterable of motion batches ``(B, T, 79)`` (or dicts with "motion")."""
+        """Compute feature mean/std from motion batches ``(B, T, 79)`` (or dicts with key "motion")."""
         self.features.fit(m["motion"] if isinstance(m, dict) else m for m in motions)

@@ -159,7 +159,8 @@ class MotionFeatures(nn.Module):
     def from_features(self, features: torch.Tensor) -> torch.Tensor:
         """Return canonical motion ``(B, T, 79)`` from raw features ``(B, T, F)``, integrating velocity."""
         if features.shape[-1] != self.num_features:
-            raise ValueError(f"MotionFeatures: expected {self.num_features} feature channels, got {tuple(features.shape)}")
+            raise ValueError(f"MotionFeatures: expected {self.num_features} feature channels, "
+                             f"got {tuple(features.shape)}")
         g = self.groups
         root = features[..., g["transl"]]  # (B, T, 3): dx, dz, height
         horizontal = torch.cumsum(root[..., :2], dim=1)  # (B, T, 2)
@@ -223,12 +224,13 @@ class MotionFeatures(nn.Module):
 
 
 def _apply_rigid(motion: torch.Tensor, g: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Rotate the world of ``motion`` ``(B, T, 79)`` by ``g`` ``(B, 3, 3)`` about the origin, then move by ``-shift``."""
+    """Rotate the world of ``motion`` ``(B, T, 79)`` by ``g`` ``(B, 3, 3)``, then move it by ``-shift``."""
     pelvis = torch.tensor(PELVIS_REST, dtype=motion.dtype, device=motion.device)
     rot = g[:, None] @ axis_angle_to_matrix(motion[..., ORIENT_SLICE])  # (B, T, 3, 3)
     moved = (g[:, None] @ (motion[..., TRANSL_SLICE] + pelvis)[..., None])[..., 0]  # (B, T, 3): pelvis
     transl = moved - pelvis - shift[:, None]
-    return torch.cat([motion[..., POSE_SLICE], motion[..., BETAS_SLICE], matrix_to_axis_angle(rot), transl], dim=-1)
+    parts = [motion[..., POSE_SLICE], motion[..., BETAS_SLICE], matrix_to_axis_angle(rot), transl]
+    return torch.cat(parts, dim=-1)
 
 
 def _check_motion(motion: torch.Tensor) -> None:

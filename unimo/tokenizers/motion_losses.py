@@ -47,7 +47,8 @@ class MotionLossWeights:
     commit: float = 0.02
 
 
-def feature_losses(pred: torch.Tensor, target: torch.Tensor, groups: dict[str, slice]) -> dict[str, torch.Tensor]:
+def feature_losses(pred: torch.Tensor, target: torch.Tensor,
+                   groups: dict[str, slice]) -> dict[str, torch.Tensor]:
     """Return ``recon_<group>`` and ``velocity`` losses for normalised features ``(B, T, F)``."""
     losses = {f"recon_{name}": F.smooth_l1_loss(pred[..., part], target[..., part], beta=SMOOTH_L1_BETA)
               for name, part in groups.items()}

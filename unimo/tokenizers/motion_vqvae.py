@@ -48,10 +48,11 @@ class MotionVQVAETokenizer(MotionTokenizerBase):
                  decay: float = 0.99, dead_threshold: float = 1.0,
                  loss_weights: MotionLossWeights | None = None) -> None:
         super().__init__(code_dim, scale, downsample, width, depth, rotation, up_axis, loss_weights)
-        self.quantizer = EMAVectorQuantizer(codebook_size, code_dim, decay=decay, dead_threshold=dead_threshold)
-        self.init_args = dict(codebook_size=codebook_size, code_dim=code_dim, scale=scale, downsample=downsample,
-                              width=width, depth=depth, rotation=rotation, up_axis=up_axis, decay=decay,
-                              dead_threshold=dead_threshold, loss_weights=self.loss_weights)
+        self.quantizer = EMAVectorQuantizer(codebook_size, code_dim, decay, dead_threshold)
+        self.init_args = dict(codebook_size=codebook_size, code_dim=code_dim, scale=scale,
+                              downsample=downsample, width=width, depth=depth, rotation=rotation,
+                              up_axis=up_axis, decay=decay, dead_threshold=dead_threshold,
+                              loss_weights=self.loss_weights)
 
     @property
     def vocab_size(self) -> int:

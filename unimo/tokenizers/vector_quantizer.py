@@ -64,12 +64,13 @@ class EMAVectorQuantizer(nn.Module):
                  eps: float = 1e-5) -> None:
         super().__init__()
         if codebook_size < 2 or dim < 1:
-            raise ValueError(f"EMAVectorQuantizer: expected codebook_size >= 2 and dim >= 1, got {codebook_size}, {dim}")
+            raise ValueError("EMAVectorQuantizer: expected codebook_size >= 2 and dim >= 1, "
+                             f"got {codebook_size} and {dim}")
         if not 0.0 < decay < 1.0:
             raise ValueError(f"EMAVectorQuantizer.decay: expected a value in (0, 1), got {decay}")
         self.codebook_size, self.dim = codebook_size, dim
         self.decay, self.dead_threshold, self.eps = decay, dead_threshold, eps
-        # Random until the first training batch replaces it with data (so even an untrained model gives varied ids).
+        # Random until the first training batch replaces it with data: untrained models give varied ids.
         self.register_buffer("codebook", torch.randn(codebook_size, dim))
         self.register_buffer("cluster_size", torch.zeros(codebook_size))  # EMA of assignments per batch
         self.register_buffer("embed_sum", torch.zeros(codebook_size, dim))  # EMA of assigned latent sums
@@ -95,7 +96,7 @@ class EMAVectorQuantizer(nn.Module):
     def nearest(self, flat: torch.Tensor) -> torch.Tensor:
         """Return the id of the nearest code ``(M,)`` for latents ``(M, D)`` (squared L2, float32)."""
         codes = self.codebook.float()
-        dist_sq = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ codes.t() + codes.pow(2).sum(1)[None]  # (M, K)
+        dist_sq = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ codes.t() + codes.pow(2).sum(1)  # (M, K)
         return dist_sq.argmin(dim=1)
 
     def lookup(self, ids: torch.Tensor) -> torch.Tensor:
