@@ -40,3 +40,33 @@ def tiny_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny_shards")
     synthesize(out, SynthSpec(num_clips=12, num_frames=24, size=32, fps=20.0, seed=0), progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_joint_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_shards: Path) -> Path:
+    """A JointTask checkpoint with tiny untrained tokenizers and backbone, after 2 real training steps."""
+    import lightning as L
+
+    from unimo.backbones import BACKBONES
+    from unimo.data.datamodules import WebDatasetDataModule
+    from unimo.tasks.joint import JointTask
+    from unimo.tokenizers import TOKENIZERS
+
+    torch.manual_seed(0)
+    task = JointTask(
+        backbone=BACKBONES.build("GPTBackbone", vocab_sizes={"special": 16, "video": 200, "motion": 32}, dim=32,
+                                 num_layers=2, num_heads=2),
+        video_tokenizer=TOKENIZERS.build("CausalVideoTokenizer", channels=8, channel_mult=[1, 2, 2, 2],
+                                         levels=[8, 5, 5], height=32, width=32),
+        motion_tokenizer=TOKENIZERS.build("MotionVQVAETokenizer", codebook_size=32, code_dim=8, scale=2, width=16,
+                                          depth=1),
+        warmup_steps=1)
+    data = WebDatasetDataModule(data_dir=str(tiny_shards), batch_size=2, num_workers=0, num_frames=17,
+                                resampled=True, epoch_length=4)
+    folder = tmp_path_factory.mktemp("joint_ckpt")
+    trainer = L.Trainer(accelerator="cpu", max_steps=2, limit_val_batches=0, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                        default_root_dir=folder)
+    trainer.fit(task, datamodule=data)
+    trainer.save_checkpoint(folder / "joint.ckpt")
+    return folder / "joint.ckpt"

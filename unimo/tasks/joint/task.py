@@ -70,6 +70,7 @@ class JointTask(L.LightningModule):
         self.motion_per_step = motion_per_step(self.motion_tokenizer)
         self.mixture = LayoutMixture(layouts or {GENERATE_LAYOUT: 1.0, CAPTURE_LAYOUT: 1.0}, seed=seed)
         self._check_vocabularies()
+        self.clip_spec: dict[str, float] = {}  # frames/size/fps seen in training; inference reuses them
         self.capture_metrics = capture_metrics("val/")
         self.consistency = MPJPE()
 
@@ -101,6 +102,11 @@ class JointTask(L.LightningModule):
         return video_ids, motion_ids
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        if not self.clip_spec and "video" in batch:
+            _, frames, _, size, _ = batch["video"].shape
+            fps = batch.get("fps")
+            self.clip_spec = {"num_frames": frames, "size": size,
+                              "fps": float(fps[0]) if torch.is_tensor(fps) else float(fps or 0) or 20.0}
         video_ids, motion_ids = self.tokenize(batch)
         name, layout = self.mixture.pick(self.global_step)
         losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
@@ -165,9 +171,13 @@ class JointTask(L.LightningModule):
 
         stored = torch.load(path, map_location="cpu", weights_only=False).get("unimo_tokenizers", {})
         rebuilt = {f"{key}_tokenizer": build_tokenizer(config) for key, config in stored.items() if config}
-        return cls.load_from_checkpoint(path, map_location=map_location, **rebuilt)
+        return cls.load_from_checkpoint(path, map_location=map_location, weights_only=False, **rebuilt)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # Tokenizer configs travel with the weights, so the checkpoint alone rebuilds the model.
         checkpoint["unimo_tokenizers"] = {"video": tokenizer_config(self.video_tokenizer),
                                           "motion": tokenizer_config(self.motion_tokenizer)}
+        checkpoint["unimo_clip"] = self.clip_spec
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.clip_spec = dict(checkpoint.get("unimo_clip", {}))
