@@ -4,6 +4,8 @@ synthesis on a fresh machine, skip counting, and its constructor as CLI/YAML arg
 from __future__ import annotations
 
 import collections
+import contextlib
+from types import SimpleNamespace
 
 import jsonargparse
 import pytest
@@ -55,16 +57,24 @@ def test_val_is_fixed_and_complete(data_dir):
     assert keys_of(dm.test_dataloader()) == ["synth-0000012", "synth-0000013"]
 
 
-def test_every_sample_once_per_epoch_over_two_ranks_and_two_workers(data_dir, monkeypatch):
-    """Simulated DDP: webdataset reads RANK/WORLD_SIZE; real DataLoader worker processes split further."""
+@pytest.mark.parametrize("rank_from", ["env", "trainer"])
+def test_every_sample_once_per_epoch_over_two_ranks_and_two_workers(data_dir, monkeypatch, rank_from):
+    """Simulated DDP: ranks from RANK/WORLD_SIZE (``webdataset.split_by_node``) or from the attached Trainer;
+    real DataLoader worker processes split further."""
     seen = collections.Counter()
     for rank in (0, 1):
-        monkeypatch.setenv("RANK", str(rank))
-        monkeypatch.setenv("WORLD_SIZE", "2")
         dm = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=2, num_frames=4,
                                   modalities=("motion",), shuffle_buffer=4)
+        if rank_from == "env":
+            monkeypatch.setenv("RANK", str(rank))
+            monkeypatch.setenv("WORLD_SIZE", "2")
+        else:
+            dm.trainer = SimpleNamespace(global_rank=rank, world_size=2)  # what the DataModule reads
         dm.setup("fit")
-        rank_keys = keys_of(dm.train_dataloader())
+        uneven = pytest.warns(UserWarning, match="5 shards do not divide evenly over 2 rank")
+        with uneven if rank_from == "trainer" else contextlib.nullcontext():
+            loader = dm.train_dataloader()
+        rank_keys = keys_of(loader)
         assert rank_keys, f"rank {rank} got no samples"
         seen.update(rank_keys)
     assert sorted(seen) == [f"synth-{i:07d}" for i in range(10)]  # train = shards 0-4 = clips 0-9

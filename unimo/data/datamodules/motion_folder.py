@@ -87,18 +87,20 @@ class MotionFolderDataModule(L.LightningDataModule):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.num_frames, self.frame_stride, self.target_fps = num_frames, frame_stride, target_fps
         self.fractions = (val_fraction, test_fraction)
-        self.reporter = SkipReporter(error_policy)
+        self.error_policy = error_policy
+        self.reporter: SkipReporter | None = None  # made in setup: its shared counter cannot be deep-copied
         self.splits: dict[str, list[MotionItem]] = {}
 
     @property
     def num_skipped(self) -> int:
         """Files skipped as unreadable or too short."""
-        return self.reporter.total
+        return 0 if self.reporter is None else self.reporter.total
 
     def setup(self, stage: str | None = None) -> None:
         """Load every file once and assign files to splits."""
         if self.splits:
             return
+        self.reporter = SkipReporter(self.error_policy)
         files = sorted(p for p in self.data_dir.glob(self.pattern)
                        if p.is_file() and not p.name.startswith("."))
         if not files:

@@ -126,14 +126,15 @@ class WebDatasetDataModule(L.LightningDataModule):
             self.setup()
         urls = split_urls(self.data_dir, self._manifest, split)
         resampled = self.resampled and train
+        rank = (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else None
         if not resampled:
-            world_size = self.trainer.world_size if self.trainer is not None else 1
+            world_size = rank[1] if rank else 1
             message = uneven_split_warning(len(urls), world_size, self.num_workers)
             if message and (world_size > 1 or len(urls) < max(1, self.num_workers)):
                 rank_zero_warn(f"{split} split of {self.data_dir}: {message}")
         dataset = clip_pipeline(
             urls, self._reader(), self._decoder(train), shuffle=train, shuffle_buffer=self.shuffle_buffer,
-            resampled=resampled, seed=self.seed,
+            resampled=resampled, seed=self.seed, rank=rank,
             samples_per_worker=samples_per_worker(self.epoch_length, self.batch_size, self.num_workers)
             if resampled else None)
         return DataLoader(dataset, batch_size=self.batch_size, num_workers=self.num_workers,

@@ -11,7 +11,10 @@ Two epoch modes:
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import webdataset as wds
 
@@ -22,7 +25,7 @@ from unimo.data.shards.workers import ShuffleSamples, ShuffleShards, resample_wo
 
 def clip_pipeline(urls: list[str], reader: TarSamples, decoder: ClipDecoder, *, shuffle: bool = False,
                   shuffle_buffer: int = 0, resampled: bool = False, samples_per_worker: int | None = None,
-                  seed: int = 0) -> wds.DataPipeline:
+                  seed: int = 0, rank: tuple[int, int] | None = None) -> wds.DataPipeline:
     """Return an ``IterableDataset`` of decoded clips from the shards ``urls``.
 
     Args:
@@ -34,17 +37,38 @@ def clip_pipeline(urls: list[str], reader: TarSamples, decoder: ClipDecoder, *, 
         resampled: Draw shards with replacement (see the module docstring); needs ``samples_per_worker``.
         samples_per_worker: Samples each worker yields per epoch in resampled mode.
         seed: Base seed of the shuffles and shard draws.
+        rank: ``(rank, world_size)`` known in the main process (from the Trainer). DataLoader workers that are
+            spawned rather than forked do not see ``torch.distributed``, so passing it is safer than
+            ``webdataset.split_by_node``'s detection, which is used when None.
     """
     if resampled:
         if not samples_per_worker or samples_per_worker < 1:
             raise ValueError("resampled=True needs samples_per_worker >= 1 (epoch_length)")
         source = [wds.ResampledShards(urls, seed=seed, worker_seed=resample_worker_seed, deterministic=True)]
     else:
-        source = [wds.SimpleShardList(urls), wds.split_by_node, wds.split_by_worker]
+        by_node = wds.split_by_node if rank is None else SplitByRank(*rank)
+        source = [wds.SimpleShardList(urls), by_node, wds.split_by_worker]
         source += [ShuffleShards(seed)] if shuffle else []
     sample_shuffle = [ShuffleSamples(shuffle_buffer, seed)] if shuffle and shuffle_buffer > 1 else []
     pipeline = wds.DataPipeline(*source, reader, *sample_shuffle, decoder)
     return pipeline.with_epoch(samples_per_worker) if resampled else pipeline
+
+
+class SplitByRank:
+    """Pipeline stage: keep every ``world_size``-th shard starting at ``rank`` (like ``split_by_node``).
+
+    Args:
+        rank: This process's global rank.
+        world_size: Number of ranks.
+    """
+
+    def __init__(self, rank: int, world_size: int) -> None:
+        if not 0 <= rank < world_size:
+            raise ValueError(f"need 0 <= rank < world_size, got rank {rank}, world_size {world_size}")
+        self.rank, self.world_size = rank, world_size
+
+    def __call__(self, sources: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        return itertools.islice(sources, self.rank, None, self.world_size)
 
 
 def samples_per_worker(epoch_length: int, batch_size: int, num_workers: int) -> int:
