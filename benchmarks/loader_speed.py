@@ -94,7 +94,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"synthesis: {data['synth_clips_per_s']} clips/s with {data['synth_workers']} worker(s).",
         f"Loader: batch {cfg['batch_size']}, clips of {cfg['clip_frames']} frames, {cfg['samples']} samples "
         f"per epoch; machine: {report['environment']['cpu_count']} CPU cores (shared), torch "
-        f"{report['environment']['torch']}.",
+        f"{report['environment']['torch']} with {report['environment']['torch_threads']} thread(s) in the "
+        "main process (workers use 1).",
         "",
         f"Machine load (1-min average) at the start: {report['environment']['load_average']}; other jobs "
         "share these cores, so treat differences under ~30% as noise.",
@@ -125,6 +126,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=256, help="samples per epoch")
     p.add_argument("--repeats", type=int, default=3, help="steady-state epochs (the median is reported)")
     p.add_argument("--synth_workers", type=int, default=2)
+    p.add_argument("--torch_threads", type=int, default=1,
+                   help="intra-op threads of this process (DataLoader workers always use 1); on a busy "
+                        "2-core machine the default 2 made the 0-worker loader 5x slower")
     p.add_argument("--data_dir", type=Path, default=None,
                    help="reuse/keep the data here (default: a temp folder)")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -134,6 +138,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; write ``loader_speed.json`` and ``loader_speed.md`` to ``--out``."""
     args = parse_args(argv)
+    torch.set_num_threads(args.torch_threads)
     if args.data_dir is None:
         with tempfile.TemporaryDirectory(prefix="unimo_loader_bench_") as tmp:
             args.data_dir = Path(tmp) / "data"
