@@ -41,7 +41,8 @@ from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.motion import MPJPE, PAMPJPE, AccelError  # noqa: E402
 from unimo.tasks.motion_tokenizer import parameter_errors  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
-from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
+from unimo.tokenizers.motion_augment import perturb_pose  # noqa: E402
+from unimo.tokenizers.motion_losses import MotionLossWeights, body_joints  # noqa: E402
 
 MAIN = "experts_s4_k1024"
 # name: (registered class, arguments on top of the shared size arguments)
@@ -73,6 +74,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--code-dim", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--pose-noise-deg", type=float, default=10.0, help="training pose augmentation (0: off)")
+    p.add_argument("--loss-weights", type=json.loads, default={}, help="JSON overrides: '{\"betas\": 5}'")
     p.add_argument("--seed", type=int, default=0)
     real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
     p.add_argument("--real-dir", type=Path, default=real_dir)
@@ -150,6 +153,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         offset = torch.randint(0, data.shape[1] - args.num_frames + 1, (args.batch_size, 1), generator=gen)
         frames = offset + torch.arange(args.num_frames)  # (B, T)
         batch = data[clip[:, None].to(data.device), frames.to(data.device)]  # (B, T, 79)
+        batch = perturb_pose(batch, args.pose_noise_deg)
         losses = tokenizer.loss(batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
@@ -158,6 +162,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         step += 1
         if step % 200 == 0 or step == 1:
             log.append({"step": step, **{k: round(float(v.detach()), 4) for k, v in losses.items()}})
+            print(f"  step {step} ({time.perf_counter() - start:.0f} s): {log[-1]}", flush=True)
     if data.device.type == "cuda":
         torch.cuda.synchronize()
     return {"steps": step, "train_seconds": round(time.perf_counter() - start, 1), "log": log}
@@ -192,7 +197,8 @@ def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size
 def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, eval_data: torch.Tensor,
                 real: dict[str, torch.Tensor]) -> dict[str, Any]:
     cls, extra = VARIANTS[name]
-    kwargs = {"width": args.width, "depth": args.depth, **extra}
+    kwargs = {"width": args.width, "depth": args.depth, **extra,
+              "loss_weights": MotionLossWeights(**args.loss_weights)}
     if cls != "MotionFSQTokenizer":
         kwargs["code_dim"] = args.code_dim
     torch.manual_seed(args.seed)

@@ -63,7 +63,7 @@ def tiny_task(**kwargs: object) -> MotionTokenizerTask:
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[MotionTokenizerTask, Path, dict]:
     root = tmp_path_factory.mktemp("motion_tok")
     torch.manual_seed(0)
-    task = tiny_task()
+    task = tiny_task(pose_noise_deg=5.0)
     train = DataLoader(MotionClips(64, 17, seed=1), batch_size=16, shuffle=True)
     val = DataLoader(MotionClips(16, 17, seed=2), batch_size=8)
     trainer = L.Trainer(max_steps=120, accelerator="cpu", logger=False, enable_progress_bar=False,

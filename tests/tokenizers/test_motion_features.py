@@ -121,7 +121,7 @@ def test_canonical_joints_do_not_depend_on_the_source_up_axis() -> None:
 
 
 def test_fit_standardises_and_floors_constant_channels() -> None:
-    feats = MotionFeatures(min_std=0.05)
+    feats = MotionFeatures(min_std=0.05, rotation_min_std=0.05)
     motion = smooth_motion(8, 30)
     motion[..., 63] = 0.0  # a constant channel (first beta)
     feats.fit([motion[:4], motion[4:]])
@@ -143,3 +143,15 @@ def test_bad_input_raises_clear_errors() -> None:
         MotionFeatures(up_axis="w")
     with pytest.raises(ValueError, match=r"\(B, T, 79\)"):
         MotionFeatures().to_features(torch.zeros(2, 5, 78))
+
+
+def test_rotation_channels_have_a_larger_std_floor() -> None:
+    feats = MotionFeatures()  # defaults: 0.01 for betas/root, 0.1 for rotations
+    motion = smooth_motion(4, 20)
+    motion[..., 60:63] = 0.0  # body joint 20 (right wrist) never moves
+    motion[..., 63:73] = 0.0  # and every body has the mean shape
+    feats.fit([motion])
+    wrist = feats.groups["pose"].start + 20 * 6
+    assert feats.std[wrist: wrist + 6].min() == pytest.approx(0.1)
+    assert feats.std[feats.groups["betas"]].max() == pytest.approx(0.01)
+

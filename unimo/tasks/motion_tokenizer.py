@@ -1,6 +1,7 @@
 """``MotionTokenizerTask``: train and evaluate a motion tokenizer (``MotionVQVAETokenizer`` and variants).
 
-Training optimises ``tokenizer.loss(batch["motion"])["loss"]`` (AdamW, linear warmup then cosine decay).
+Training optimises ``tokenizer.loss(batch["motion"])["loss"]`` (AdamW, linear warmup then cosine decay),
+optionally on pose-augmented motion (``pose_noise_deg``, see ``unimo.tokenizers.motion_augment``).
 Before the first step the feature normalisation (per-channel mean/std, buffers of the tokenizer saved in
 the checkpoint) is computed from up to ``normalization_batches`` training batches, unless the tokenizer
 already has statistics (e.g. when resuming).
@@ -28,6 +29,7 @@ from unimo.body.rotations import axis_angle_to_matrix
 from unimo.metrics.codebook import CodebookUsage
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.loading import build_tokenizer, tokenizer_config
+from unimo.tokenizers.motion_augment import perturb_pose
 from unimo.tokenizers.motion_base import MotionTokenizerBase
 from unimo.tokenizers.motion_losses import body_joints
 
@@ -69,11 +71,13 @@ class MotionTokenizerTask(L.LightningModule):
         warmup_steps: Linear warmup steps.
         min_lr_ratio: Final learning rate as a fraction of ``lr`` after cosine decay.
         normalization_batches: Training batches used to compute feature statistics before training.
+        pose_noise_deg: Std (degrees) of random per-clip joint rotation offsets added to training motion,
+            widening the pose distribution beyond narrow (e.g. synthetic) data; 0 disables.
     """
 
     def __init__(self, tokenizer: Tokenizer, lr: float = 2e-4, weight_decay: float = 0.0,
-                 warmup_steps: int = 500, min_lr_ratio: float = 0.05,
-                 normalization_batches: int = 50) -> None:
+                 warmup_steps: int = 500, min_lr_ratio: float = 0.05, normalization_batches: int = 50,
+                 pose_noise_deg: float = 0.0) -> None:
         super().__init__()
         tokenizer = tokenizer if isinstance(tokenizer, Tokenizer) else build_tokenizer(tokenizer)
         if not isinstance(tokenizer, MotionTokenizerBase):
@@ -109,7 +113,7 @@ class MotionTokenizerTask(L.LightningModule):
 
     # ------------------------------------------------------------------ training
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        losses = self.tokenizer.loss(batch["motion"])
+        losses = self.tokenizer.loss(perturb_pose(batch["motion"], self.hparams.pose_noise_deg))
         b = batch["motion"].shape[0]
         self.log_dict({f"train/{k}": v.detach() for k, v in losses.items() if k != "loss"}, batch_size=b)
         self.log("train/loss", losses["loss"].detach(), batch_size=b, prog_bar=True)

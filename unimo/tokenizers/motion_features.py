@@ -80,17 +80,21 @@ class MotionFeatures(nn.Module):
             orientation channels.
         up_axis: World up axis of the input data: ``"auto"`` (detected per sequence) or one of ``"x"``,
             ``"y"``, ``"z"``, ``"-x"``, ``"-y"``, ``"-z"``.
-        min_std: Floor on the per-channel std, so channels that are constant in the fitting data (e.g.
-            zero betas) do not blow up unseen values.
+        min_std: Floor on the per-channel std of betas and root channels, so channels that are constant in
+            the fitting data (e.g. zero betas) do not blow up unseen values.
+        rotation_min_std: The same floor for rotation channels. Larger, because a synthetic or single-source
+            training set can leave a rotation channel nearly constant (a hinge elbow never twists) while
+            real data moves it by tenths of a radian; at 0.1 such a channel sees ~5 sigma, not ~50.
     """
 
-    def __init__(self, rotation: str = "6d", up_axis: str = "auto", min_std: float = 1e-2) -> None:
+    def __init__(self, rotation: str = "6d", up_axis: str = "auto", min_std: float = 1e-2,
+                 rotation_min_std: float = 0.1) -> None:
         super().__init__()
         if rotation not in ("6d", "axis_angle"):
             raise ValueError(f"MotionFeatures.rotation: expected '6d' or 'axis_angle', got {rotation!r}")
         if up_axis not in UP_AXES:
             raise ValueError(f"MotionFeatures.up_axis: expected one of {UP_AXES}, got {up_axis!r}")
-        self.rotation, self.up_axis, self.min_std = rotation, up_axis, min_std
+        self.rotation, self.up_axis = rotation, up_axis
         self.rot_dim = 6 if rotation == "6d" else 3
         sizes = {"pose": 21 * self.rot_dim, "betas": 10, "orient": self.rot_dim, "transl": 3}
         self.groups: dict[str, slice] = {}
@@ -99,6 +103,10 @@ class MotionFeatures(nn.Module):
             self.groups[name] = slice(start, start + size)
             start += size
         self.num_features = start
+        floor = torch.full((start,), float(min_std))
+        for name in ("pose", "orient"):
+            floor[self.groups[name]] = rotation_min_std
+        self.register_buffer("std_floor", floor, persistent=False)  # (F,)
         self.register_buffer("mean", torch.zeros(start))
         self.register_buffer("std", torch.ones(start))
         self.register_buffer("fitted", torch.tensor(False))
@@ -214,12 +222,12 @@ class MotionFeatures(nn.Module):
         self.set_statistics(mean.float(), var.sqrt().float())
 
     def set_statistics(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        """Store per-channel statistics ``(F,)``; ``std`` is floored at ``min_std``."""
+        """Store per-channel statistics ``(F,)``; ``std`` is floored (``min_std``, ``rotation_min_std``)."""
         if mean.shape != self.mean.shape or std.shape != self.std.shape:
             raise ValueError(f"MotionFeatures.set_statistics: expected ({self.num_features},) tensors, "
                              f"got {tuple(mean.shape)} and {tuple(std.shape)}")
         self.mean.copy_(mean)
-        self.std.copy_(std.clamp_min(self.min_std))
+        self.std.copy_(torch.maximum(std.to(self.std), self.std_floor))
         self.fitted.fill_(True)
 
 
