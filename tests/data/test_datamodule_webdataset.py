@@ -147,3 +147,10 @@ def test_constructor_is_a_cli_schema():
     assert init.synthesize_if_missing == SynthSpec(num_clips=5)
     with pytest.raises(SystemExit):
         parser.parse_args(["--data.error_policy=loose"])
+
+
+def test_hyperparameters_are_plain_and_reload():
+    dm = WebDatasetDataModule(synthesize_if_missing=SynthSpec(num_clips=3))
+    assert dm.hparams["synthesize_if_missing"]["num_clips"] == 3  # a dict: checkpoints load weights_only
+    again = WebDatasetDataModule(**dm.hparams)
+    assert again.synthesize_if_missing == SynthSpec(num_clips=3)

@@ -7,6 +7,7 @@ The folder is what ``unimo data synth`` / ``unimo data pack`` write: ``shard-*.t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from pathlib import Path
@@ -65,6 +66,10 @@ class WebDatasetDataModule(L.LightningDataModule):
                  synthesize_if_missing: SynthSpec | None = None, seed: int = 0) -> None:
         super().__init__()
         self.save_hyperparameters()
+        if isinstance(synthesize_if_missing, dict):  # as stored in a checkpoint's hyper-parameters
+            synthesize_if_missing = SynthSpec(**synthesize_if_missing)
+        if synthesize_if_missing is not None:  # plain types keep checkpoints loadable with weights_only=True
+            self.hparams["synthesize_if_missing"] = dataclasses.asdict(synthesize_if_missing)
         self.data_dir = Path(data_dir)
         self.batch_size, self.num_workers = batch_size, num_workers
         self.num_frames, self.frame_stride, self.size = num_frames, frame_stride, size
