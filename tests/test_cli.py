@@ -110,18 +110,19 @@ def test_function_subcommand_parses_its_signature(capsys: pytest.CaptureFixture[
     calls: list[tuple[str, int]] = []
 
     @subcommand("testing echo")
-    def echo(path: str, *, times: int = 1) -> None:
+    def echo(path: str, *, repeat_count: int = 1) -> None:
         """Echo a path (test only).
 
         Args:
             path: Anything.
-            times: Repeat count.
+            repeat_count: Repeat count.
         """
-        calls.append((path, times))
+        calls.append((path, repeat_count))
 
     try:
-        main(["testing", "echo", "abc", "--times", "3"])
-        assert calls == [("abc", 3)]
+        main(["testing", "echo", "abc", "--repeat_count", "3"])
+        main(["testing", "echo", "a-b", "--repeat-count=4"])  # shell-style dashes
+        assert calls == [("abc", 3), ("a-b", 4)]
         with pytest.raises(SystemExit):
             main(["testing", "echo", "--help"])
         assert "Repeat count" in capsys.readouterr().out

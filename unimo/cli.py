@@ -92,8 +92,16 @@ def run_function(name: str, fn: Callable[..., object], args: list[str]) -> objec
 
     parser = ArgumentParser(prog=f"unimo {name}", description=_summary(fn))
     parser.add_function_arguments(fn, as_positional=True)
-    config = parser.parse_args(args)
+    config = parser.parse_args([_underscored(arg) for arg in args])
     return fn(**parser.instantiate_classes(config).as_dict())
+
+
+def _underscored(arg: str) -> str:
+    """Accept ``--num-clips`` for ``--num_clips``: Python names use underscores, shells prefer dashes."""
+    if not arg.startswith("--"):
+        return arg
+    name, sep, value = arg.partition("=")
+    return "--" + name[2:].replace("-", "_") + sep + value
 
 
 def _match_subcommand(args: list[str]) -> tuple[str, list[str]]:
