@@ -1,0 +1,179 @@
+"""Anatomical pose channels (degrees) -> SMPL-X body pose, with documented per-joint limits.
+
+Motion primitives are written in anatomical terms ("left hip flexion 30 deg") and turned into SMPL-X local
+joint rotations here. Each joint rotation is the intrinsic Euler product ``R = Rx(a) Ry(b) Rz(c)`` in the
+joint's SMPL-X rest frame (the T-pose: y up, z forward, x towards the body's left). Sign conventions
+derived from that frame (checked in tests/data/test_synthetic_motion.py):
+
+- legs hang along -y: hip/knee flexion rotate about x (hip flexion is -x, knee flexion +x);
+- the trunk points along +y: forward bending is +x, a twist to the left is +y, a lean to the left is -z;
+- the left arm points along +x in the T-pose: raising it is +z, so "arm down" is z = -80 deg; with the arm
+  down, x swings it forward (-x) or back; the elbow bends towards the front about -y (left side).
+
+Right-side joints mirror the left through the x = 0 plane: the same x angle, negated y and z.
+
+Limits (``LIMITS_DEG``, left side; right side mirrored) are conservative active ranges of motion from
+clinical goniometry tables (hip flexion ~125 deg, knee 145, ankle dorsi 30 / plantar 50, shoulder flexion
+~140 in this parameterisation, elbow 145), narrowed where the Euler parameterisation would reach
+gimbal lock. The middle (y) angle stays inside (-90, 90) deg so the Euler decomposition is unique and
+tests can recover and check every angle. ``soft_clip`` saturates smoothly so clamping adds no kinks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from unimo.render.body_mesh import JOINT_NAMES
+
+BODY_JOINTS = JOINT_NAMES[1:]  # the 21 joints of body_pose, SMPL-X order
+
+# Anatomical channels, degrees; "_L"/"_R" pairs are expanded below. Zero is the neutral standing pose.
+CENTRAL = (
+    "pelvis_pitch",
+    "pelvis_roll",
+    "pelvis_yaw",
+    "spine_flex",
+    "spine_bend",
+    "spine_twist",
+    "neck_flex",
+    "neck_turn",
+    "neck_tilt",
+)
+SIDED = (
+    "hip_flex",
+    "hip_abd",
+    "hip_rot",
+    "knee",
+    "ankle",
+    "ankle_inv",
+    "toe",
+    "collar",
+    "sh_abd",
+    "sh_flex",
+    "sh_rot",
+    "elbow",
+    "forearm",
+    "wrist_flex",
+    "wrist_dev",
+)
+CHANNELS = CENTRAL + tuple(f"{name}_{side}" for name in SIDED for side in "LR")
+
+# (joint, axis) <- [(channel, gain)], left/central side; see the module docstring for the signs.
+_SPINE = {"Spine1": 0.3, "Spine2": 0.3, "Spine3": 0.4}
+_NECK = {"Neck": 0.5, "Head": 0.5}
+_MAP: dict[tuple[str, int], list[tuple[str, float]]] = {
+    **{(j, 0): [("spine_flex", g)] for j, g in _SPINE.items()},
+    **{(j, 1): [("spine_twist", g)] for j, g in _SPINE.items()},
+    **{(j, 2): [("spine_bend", -g)] for j, g in _SPINE.items()},
+    **{(j, 0): [("neck_flex", g)] for j, g in _NECK.items()},
+    **{(j, 1): [("neck_turn", g)] for j, g in _NECK.items()},
+    **{(j, 2): [("neck_tilt", -g)] for j, g in _NECK.items()},
+    # hip_flex is the thigh's angle in the world: a forward-pitched pelvis already flexes the hip.
+    ("L_Hip", 0): [("hip_flex_L", -1.0), ("pelvis_pitch", -1.0)],
+    ("L_Hip", 1): [("hip_rot_L", 1.0)],
+    ("L_Hip", 2): [("hip_abd_L", 1.0)],
+    ("L_Knee", 0): [("knee_L", 1.0)],
+    ("L_Ankle", 0): [("ankle_L", -1.0)],
+    ("L_Ankle", 2): [("ankle_inv_L", 1.0)],
+    ("L_Foot", 0): [("toe_L", -1.0)],
+    ("L_Collar", 2): [("collar_L", 1.0)],
+    ("L_Shoulder", 0): [("sh_flex_L", -1.0)],
+    ("L_Shoulder", 1): [("sh_rot_L", 1.0)],
+    ("L_Shoulder", 2): [("sh_abd_L", 1.0)],
+    ("L_Elbow", 0): [("forearm_L", 1.0)],
+    ("L_Elbow", 1): [("elbow_L", -1.0)],
+    ("L_Wrist", 1): [("wrist_dev_L", 1.0)],
+    ("L_Wrist", 2): [("wrist_flex_L", -1.0)],
+}
+_OFFSET_DEG = {("L_Shoulder", 2): -80.0}  # arms hang down (not the T-pose) at zero channels
+
+LIMITS_DEG: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = {
+    "Spine1": ((-15, 35), (-25, 25), (-20, 20)),
+    "Spine2": ((-15, 35), (-25, 25), (-20, 20)),
+    "Spine3": ((-15, 35), (-25, 25), (-20, 20)),
+    "Neck": ((-25, 35), (-40, 40), (-25, 25)),
+    "Head": ((-25, 35), (-40, 40), (-25, 25)),
+    "L_Hip": ((-130, 35), (-35, 40), (-25, 60)),
+    "L_Knee": ((0, 145), (-5, 5), (-5, 5)),
+    "L_Ankle": ((-30, 50), (-15, 15), (-25, 25)),
+    "L_Foot": ((-45, 20), (-5, 5), (-5, 5)),
+    "L_Collar": ((-15, 15), (-20, 20), (-10, 35)),
+    "L_Shoulder": ((-140, 60), (-80, 80), (-90, 85)),
+    "L_Elbow": ((-60, 60), (-145, 0), (-5, 5)),
+    "L_Wrist": ((-60, 60), (-30, 30), (-70, 70)),
+}
+
+
+def joint_limits_rad() -> np.ndarray:
+    """Return ``(21, 3, 2)`` lower/upper Euler limits in radians for every body joint, right side mirrored."""
+    limits = np.zeros((21, 3, 2))
+    for j, name in enumerate(BODY_JOINTS):
+        if name.startswith("R_"):
+            x, y, z = LIMITS_DEG["L_" + name[2:]]
+            y, z = (-y[1], -y[0]), (-z[1], -z[0])  # mirror: negate y and z, bounds swap
+        else:
+            x, y, z = LIMITS_DEG[name]
+        limits[j] = np.radians([x, y, z])
+    return limits
+
+
+def _mapping() -> tuple[np.ndarray, np.ndarray]:
+    """Build the linear map channels (C,) -> Euler degrees (21 * 3,): a matrix and an offset."""
+    matrix = np.zeros((21 * 3, len(CHANNELS)))
+    offset = np.zeros(21 * 3)
+    for side, sign in (("L", 1.0), ("R", -1.0)):
+        for (joint, axis), terms in _MAP.items():
+            mirrored = joint.startswith("L_")
+            if side == "R" and not mirrored:
+                continue  # central joints are mapped once
+            name = joint.replace("L_", "R_") if side == "R" else joint
+            row = BODY_JOINTS.index(name) * 3 + axis
+            gain = sign if (mirrored and axis > 0) else 1.0
+            for channel, weight in terms:
+                col = CHANNELS.index(channel.replace("_L", f"_{side}") if mirrored else channel)
+                matrix[row, col] += gain * weight
+            offset[row] = gain * _OFFSET_DEG.get((joint, axis), 0.0)
+    return matrix, offset
+
+
+_MATRIX, _OFFSET = _mapping()
+
+
+def soft_clip(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Clamp ``x`` into (lo, hi) smoothly: identity inside [lo + margin, hi - margin], exponential tails.
+
+    The map is C1 (value and slope continuous), so a smooth curve stays smooth after clamping.
+    """
+    upper, lower = hi - margin, lo + margin
+    over = upper + margin * (1 - np.exp(-(x - upper) / margin))
+    under = lower - margin * (1 - np.exp((x - lower) / margin))
+    return np.where(x > upper, over, np.where(x < lower, under, x))
+
+
+def channels_to_euler(channels: dict[str, np.ndarray]) -> np.ndarray:
+    """Map anatomical channels (degrees, each ``(T,)``) to clamped Euler angles ``(T, 21, 3)`` in radians.
+
+    Missing channels count as zero (neutral). Unknown names raise, naming the valid ones.
+    """
+    unknown = set(channels) - set(CHANNELS)
+    if unknown:
+        raise KeyError(f"unknown pose channels {sorted(unknown)}; valid: {CHANNELS}")
+    num_frames = len(next(iter(channels.values())))
+    values = np.stack([channels.get(c, np.zeros(num_frames)) for c in CHANNELS], axis=-1)  # (T, C)
+    euler = np.radians(values @ _MATRIX.T + _OFFSET).reshape(num_frames, 21, 3)
+    limits = joint_limits_rad()
+    margin = np.minimum(np.radians(5.0), (limits[..., 1] - limits[..., 0]) / 4)
+    return soft_clip(euler, limits[..., 0], limits[..., 1], margin)
+
+
+def euler_to_axis_angle(euler: np.ndarray) -> np.ndarray:
+    """Convert intrinsic XYZ Euler angles ``(..., 3)`` (radians) to axis-angle ``(..., 3)``."""
+    flat = euler.reshape(-1, 3)
+    return Rotation.from_euler("XYZ", flat).as_rotvec().reshape(euler.shape)
+
+
+def axis_angle_to_euler(rotvec: np.ndarray) -> np.ndarray:
+    """Inverse of ``euler_to_axis_angle`` (unique while the y angle is inside (-90, 90) degrees)."""
+    flat = rotvec.reshape(-1, 3)
+    return Rotation.from_rotvec(flat).as_euler("XYZ").reshape(rotvec.shape)
