@@ -55,7 +55,7 @@ class FrameGroupNorm(nn.GroupNorm):
 
 def frame_norm(channels: int) -> FrameGroupNorm:
     """Return a per-frame GroupNorm with up to 32 groups (a divisor of ``channels``)."""
-    return FrameGroupNorm(num_groups=math.gcd(32, channels), num_channels=channels, eps=1e-6)
+    return FrameGroupNorm(num_groups=1, num_channels=channels, eps=1e-6)
 
 
 class FactorizedConv3d(nn.Sequential):
@@ -95,21 +95,31 @@ class CausalResBlock(nn.Module):
 class CausalDownsample(nn.Module):
     """Halve space and/or time; time goes ``1 + 2k -> 1 + k`` with the first frame kept alone.
 
+    A parameter-free average-pooling shortcut is added to the strided convolutions (as Cosmos' hybrid
+    downsampling does), so pixels reach the latents through a well-conditioned path from the first step.
+
     Args:
         channels: Channels (unchanged).
-        spatial: Halve ``H`` and ``W`` (strided ``1x3x3`` conv).
+        spatial: Halve ``H`` and ``W`` (strided ``1x3x3`` conv + 2x2 average pooling).
         temporal: Halve time causally (strided ``3x1x1`` conv over two replicated first frames, so
-            output ``j`` sees input frames ``<= 2j``).
+            output ``j`` sees input frames ``<= 2j``; + the mean of frames ``2j - 1`` and ``2j``).
     """
 
     def __init__(self, channels: int, spatial: bool, temporal: bool) -> None:
         super().__init__()
-        self.spatial = CausalConv3d(channels, channels, (1, 3, 3), (1, 2, 2)) if spatial else nn.Identity()
-        self.temporal = CausalConv3d(channels, channels, (3, 1, 1), (2, 1, 1)) if temporal else nn.Identity()
+        self.do_spatial, self.do_temporal = spatial, temporal
+        self.spatial_conv = CausalConv3d(channels, channels, (1, 3, 3), (1, 2, 2)) if spatial else None
+        self.temporal_conv = CausalConv3d(channels, channels, (3, 1, 1), (2, 1, 1)) if temporal else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(B, C, T, H, W)`` to ``(B, C, T', H', W')``."""
-        return self.temporal(self.spatial(x))
+        if self.spatial_conv is not None:
+            x = self.spatial_conv(x) + F.avg_pool3d(x, (1, 2, 2))
+        if self.temporal_conv is not None:
+            pairs = torch.cat([x[:, :, :1], x], dim=2)  # (B, C, 2 + 2k, H, W): frame 0 pairs with itself
+            pooled = pairs.unflatten(2, (-1, 2)).mean(dim=3)  # (B, C, 1 + k, H, W)
+            x = self.temporal_conv(x) + pooled
+        return x
 
 
 class CausalUpsample(nn.Module):
@@ -117,25 +127,24 @@ class CausalUpsample(nn.Module):
 
     Args:
         channels: Channels (unchanged).
-        spatial: Nearest-neighbour 2x in ``H`` and ``W`` followed by a ``1x3x3`` conv.
-        temporal: Repeat every latent frame twice and drop the first copy (frame 0 stays alone), followed
-            by a causal ``3x1x1`` conv.
+        spatial: Nearest-neighbour 2x in ``H`` and ``W``, plus a ``1x3x3`` conv of the result.
+        temporal: Repeat every latent frame twice and drop the first copy (frame 0 stays alone), plus a
+            causal ``3x1x1`` conv of the result.
     """
 
     def __init__(self, channels: int, spatial: bool, temporal: bool) -> None:
         super().__init__()
-        self.do_spatial, self.do_temporal = spatial, temporal
-        self.spatial_conv = CausalConv3d(channels, channels, (1, 3, 3)) if spatial else nn.Identity()
-        self.temporal_conv = CausalConv3d(channels, channels, (3, 1, 1)) if temporal else nn.Identity()
+        self.spatial_conv = CausalConv3d(channels, channels, (1, 3, 3)) if spatial else None
+        self.temporal_conv = CausalConv3d(channels, channels, (3, 1, 1)) if temporal else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(B, C, T, H, W)`` to ``(B, C, T', H', W')``."""
-        if self.do_temporal:
+        if self.temporal_conv is not None:
             x = x.repeat_interleave(2, dim=2)[:, :, 1:]  # (B, C, 2T - 1, H, W)
-            x = self.temporal_conv(x)
-        if self.do_spatial:
+            x = x + self.temporal_conv(x)
+        if self.spatial_conv is not None:
             x = F.interpolate(x, scale_factor=(1.0, 2.0, 2.0), mode="nearest")  # (B, C, T, 2H, 2W)
-            x = self.spatial_conv(x)
+            x = x + self.spatial_conv(x)
         return x
 
 

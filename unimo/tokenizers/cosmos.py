@@ -19,7 +19,7 @@ import itertools
 import re
 import warnings
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
@@ -105,7 +105,7 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
             spatial_compression = spatial_compression or named[1]
         if not hasattr(torch, dtype) or not isinstance(getattr(torch, dtype), torch.dtype):
             raise ValueError(f"CosmosDiscreteVideoTokenizer.dtype: expected a torch dtype name, got {dtype!r}")
-        self.config = dict(checkpoint_dir=str(checkpoint_dir), temporal_compression=temporal_compression,
+        self.init_args = dict(checkpoint_dir=str(checkpoint_dir), temporal_compression=temporal_compression,
                            spatial_compression=spatial_compression, vocab_size=vocab_size, dtype=dtype,
                            device=device, height=height, width=width)
         self.temporal_compression, self.spatial_compression = temporal_compression, spatial_compression
@@ -113,6 +113,10 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
         self.model_dtype = getattr(torch, dtype)
         self.encoder = _load_jit(paths["encoder.jit"], torch.device(device), self.model_dtype)
         self.decoder = _load_jit(paths["decoder.jit"], torch.device(device), self.model_dtype)
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
+        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": dict(self.init_args)}
 
     @property
     def vocab_size(self) -> int:

@@ -8,7 +8,7 @@ vocabulary. Those weights cannot be shipped, so this module offers the same desi
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -46,8 +46,8 @@ class CausalVideoTokenizer(Tokenizer):
         super().__init__()
         levels = list(levels) if levels is not None else [8, 8, 8, 5, 5, 5]
         channel_mult = list(channel_mult) if channel_mult is not None else [1, 2, 2, 4]
-        # Plain constructor arguments, saved in checkpoints so the tokenizer can be rebuilt without code.
-        self.config = dict(levels=levels, temporal_compression=temporal_compression,
+        # Plain constructor arguments: checkpoints store them so unimo.tokenizers.loading can rebuild us.
+        self.init_args = dict(levels=levels, temporal_compression=temporal_compression,
                            spatial_compression=spatial_compression, patch_size=patch_size, channels=channels,
                            channel_mult=channel_mult, num_res_blocks=num_res_blocks, height=height, width=width,
                            ssim_weight=ssim_weight)
@@ -57,6 +57,10 @@ class CausalVideoTokenizer(Tokenizer):
         self.quantizer = FiniteScalarQuantizer(levels)
         self.encoder = CausalVideoEncoder(plan, patch_size, num_res_blocks, self.quantizer.dim)
         self.decoder = CausalVideoDecoder(plan, patch_size, num_res_blocks, self.quantizer.dim)
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
+        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": dict(self.init_args)}
 
     @property
     def vocab_size(self) -> int:
