@@ -3,13 +3,11 @@
 Design follows the Cosmos tokenizer (Agarwal et al., "Cosmos World Foundation Model Platform for Physical
 AI", arXiv 2501.03575): temporal padding replicates the first frame on the left only, so output frame
 ``t`` never sees input frames ``> t``, and temporal downsampling keeps the first frame on its own
-(``1 + 2k`` frames -> ``1 + k``), so an image is a 1-frame video. Normalisation is per frame (GroupNorm
-over ``(C, H, W)``), because statistics pooled over time would leak future frames into the past.
+(``1 + 2k`` frames -> ``1 + k``), so an image is a 1-frame video. Normalisation is per frame (over
+``(C, H, W)``), because statistics pooled over time would leak future frames into the past.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 import torch.nn.functional as F
@@ -43,19 +41,36 @@ class CausalConv3d(nn.Module):
         return self.conv(x)
 
 
-class FrameGroupNorm(nn.GroupNorm):
-    """GroupNorm applied to every frame separately, so normalisation stays causal."""
+class FrameNorm(nn.Module):
+    """Normalise every frame over ``(C, H, W)`` (GroupNorm with one group, per frame), then scale and shift.
+
+    Per frame, so normalisation stays causal; one group, because per-channel statistics (many groups)
+    erase each channel's mean, i.e. the frame's colour, which the decoder then cannot restore (measured:
+    32 groups trained to ~12 dB where one group reached ~19 dB in the same steps). Statistics are taken in
+    float32 so bf16 autocast stays accurate.
+
+    Args:
+        channels: Channels ``C``.
+        eps: Added to the variance.
+    """
+
+    def __init__(self, channels: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(channels, 1, 1, 1))
+        self.bias = nn.Parameter(torch.zeros(channels, 1, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise ``(B, C, T, H, W)`` per ``(batch, frame)``."""
-        b, c, t, h, w = x.shape
-        frames = x.transpose(1, 2).reshape(b * t, c, h, w)  # (B*T, C, H, W)
-        return super().forward(frames).reshape(b, t, c, h, w).transpose(1, 2)
+        xf = x.float()
+        var, mean = torch.var_mean(xf, dim=(1, 3, 4), keepdim=True, correction=0)  # (B, 1, T, 1, 1)
+        y = (xf - mean) * torch.rsqrt(var + self.eps)
+        return (y * self.weight + self.bias).to(x.dtype)
 
 
-def frame_norm(channels: int) -> FrameGroupNorm:
-    """Return a per-frame GroupNorm with up to 32 groups (a divisor of ``channels``)."""
-    return FrameGroupNorm(num_groups=1, num_channels=channels, eps=1e-6)
+def frame_norm(channels: int) -> FrameNorm:
+    """Return the per-frame normalisation used throughout the video tokenizer."""
+    return FrameNorm(channels)
 
 
 class FactorizedConv3d(nn.Sequential):

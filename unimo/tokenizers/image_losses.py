@@ -19,14 +19,15 @@ def _gaussian_window(size: int, sigma: float, channels: int, device: torch.devic
     return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()  # (C, 1, k, k)
 
 
-def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 2.0, window_size: int = 11,
+def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0, window_size: int = 11,
          sigma: float = 1.5) -> torch.Tensor:
     """Return the mean SSIM of two image batches.
 
     Args:
         x: ``(N, C, H, W)`` images; ``H`` and ``W`` must be at least ``window_size``.
         y: Same shape as ``x``.
-        data_range: Value range of the images (2 for ``[-1, 1]``).
+        data_range: Value range of the images. SSIM is not shift-invariant: map ``[-1, 1]`` video to
+            ``[0, 1]`` first to match the usual metric (``unimo.metrics.video_quality``).
         window_size: Gaussian window side (odd).
         sigma: Gaussian standard deviation in pixels.
 

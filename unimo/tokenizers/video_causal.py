@@ -123,7 +123,8 @@ class CausalVideoTokenizer(Tokenizer):
         losses = {"l1": l1}
         loss = l1
         if self.ssim_weight > 0:
-            s = ssim(recon.flatten(0, 1), video.flatten(0, 1))  # frames as (B*T, 3, H, W)
+            # Frames (B*T, 3, H, W) in [0, 1]: the same SSIM as the validation metric.
+            s = ssim((recon.flatten(0, 1) + 1) / 2, (video.flatten(0, 1) + 1) / 2)
             loss = loss + self.ssim_weight * (1 - s)
             losses["ssim"] = s.detach()
         return {"loss": loss, **losses}
