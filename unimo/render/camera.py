@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from unimo.body.motion import Motion
+
 _UP = np.array([0.0, 1.0, 0.0])
 
 
@@ -78,6 +80,18 @@ class Camera:
         depth = cam[..., 2]
         uvw = cam @ self.K.T  # (T, N, 3)
         return uvw[..., :2] / np.maximum(uvw[..., 2:], 1e-9), depth
+
+    def motion_to_camera(self, motion: Motion) -> Motion:
+        """Return a world ``Motion`` in this camera's coordinates (see ``unimo.render.camera_motion``)."""
+        from unimo.render.camera_motion import motion_to_camera  # lazy: camera_motion imports this module
+
+        return motion_to_camera(motion, self)
+
+    def motion_to_world(self, motion: Motion) -> Motion:
+        """Return a camera-coordinate ``Motion`` in world coordinates."""
+        from unimo.render.camera_motion import motion_to_world
+
+        return motion_to_world(motion, self)
 
     def to_dict(self) -> dict:
         """Return plain lists, for JSON and manifests."""

@@ -57,10 +57,12 @@ def squat(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
         sum(envelope(t, start + k * rep_s, 0.4 * rep_s, 0.15 * rep_s, 0.4 * rep_s) for k in range(reps))
         * depth
     )
-    ch, width, toe_out = track.channels, rng.uniform(5, 12), rng.uniform(8, 20)
+    ch, width = track.channels, rng.uniform(1, 4)
     for side in "LR":
         ch[f"hip_flex_{side}"], ch[f"knee_{side}"] = 90 * s, 115 * s
-        ch[f"hip_abd_{side}"], ch[f"hip_rot_{side}"] = width * (0.5 + s), toe_out * (0.5 + s)
+        # a fixed, narrow stance and no toe-out: with hip flexion applied about the pelvis' x axis (the Euler
+        # order), abducted or rotated thighs would fold the legs sideways and slide the planted feet
+        ch[f"hip_abd_{side}"] = np.full_like(t, width)
         ch[f"sh_flex_{side}"], ch[f"elbow_{side}"] = 75 * s, 10 + 10 * s
     ch["pelvis_pitch"], ch["spine_flex"], ch["neck_flex"] = 25 * s, 10 * s, -20 * s
     return track
@@ -83,7 +85,7 @@ def jump(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
         ch[f"knee_{side}"] = 115 * crouch + 40 * tuck
         ch[f"ankle_{side}"] = ch[f"knee_{side}"] - ch[f"hip_flex_{side}"] - 35 * point
         ch[f"sh_flex_{side}"] = keyframes(
-            t, [start, start + 0.35, off + 0.05, land, land + 0.4], [0, -40, 110, 60, 0]
+            t, [start, start + 0.35, off + 0.15, land + 0.15, land + 0.6], [0, -35, 100, 60, 0]
         )  # arm swing drives the jump
         ch[f"elbow_{side}"] = 15 + 15 * crouch
     ch["pelvis_pitch"], ch["spine_flex"] = 30 * crouch, 10 * crouch

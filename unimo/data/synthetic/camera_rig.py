@@ -4,7 +4,8 @@ Modes: ``static``; ``orbit`` (the azimuth drifts 15-45 degrees over the clip); `
 by 15-30 %); ``track`` (the camera follows the smoothed pelvis path at a fixed offset, like a handheld
 follow shot). The distance is solved so that the body's farthest point from the image centre sits at a
 random fraction of the half-image (``SynthConfig.fill``); a person who would shrink too much in a static
-shot (walking away) is tracked instead.
+shot (walking away) is tracked instead when camera motion is allowed; otherwise the static camera simply
+stands farther back.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def sample_camera(
     k = intrinsics(fov, size, size)
     rig = _Rig(points, fps, height, azimuth, mode, motion.get(mode, 0.0))
     distance = rig.fit(k, fill)
-    if mode != "track" and distance > MAX_STATIC_DISTANCE:
+    if moving and mode != "track" and distance > MAX_STATIC_DISTANCE:  # without motion: stay, farther
         rig = _Rig(points, fps, height, azimuth, "track", 0.0)
         distance = rig.fit(k, fill)
     rot, trans = rig.extrinsics(distance)

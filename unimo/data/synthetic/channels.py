@@ -1,7 +1,8 @@
 """Anatomical pose channels (degrees) -> SMPL-X body pose, with documented per-joint limits.
 
 Motion primitives are written in anatomical terms ("left hip flexion 30 deg") and turned into SMPL-X local
-joint rotations here. Each joint rotation is the intrinsic Euler product ``R = Rx(a) Ry(b) Rz(c)`` in the
+joint rotations here. Each joint rotation is the intrinsic Euler product ``R = Rx(a) Ry(b) Rz(c)`` (the
+elbows: ``Ry(b) Rx(a) Rz(c)``, see ``EULER_ORDER``) in the
 joint's SMPL-X rest frame (the T-pose: y up, z forward, x towards the body's left). Sign conventions
 derived from that frame (checked in tests/data/test_synthetic_motion.py):
 
@@ -15,7 +16,7 @@ Right-side joints mirror the left through the x = 0 plane: the same x angle, neg
 Limits (``LIMITS_DEG``, left side; right side mirrored) are conservative active ranges of motion from
 clinical goniometry tables (hip flexion ~125 deg, knee 145, ankle dorsi 30 / plantar 50, shoulder flexion
 ~140 in this parameterisation, elbow 145), narrowed where the Euler parameterisation would reach
-gimbal lock. The middle (y) angle stays inside (-90, 90) deg so the Euler decomposition is unique and
+gimbal lock. The middle angle stays inside (-90, 90) deg so the Euler decomposition is unique and
 tests can recover and check every angle. ``soft_clip`` saturates smoothly so clamping adds no kinks.
 """
 
@@ -105,6 +106,13 @@ LIMITS_DEG: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[floa
 }
 
 
+# Intrinsic Euler sequence per joint: the elbow flexes about y up to 145 deg, so its flexion goes first
+# (R = Ry Rx Rz) and the small forearm twist is the middle angle; every other joint uses R = Rx Ry Rz.
+EULER_ORDER = {name: ("YXZ" if name.endswith("Elbow") else "XYZ") for name in BODY_JOINTS}
+_AXIS = {"x": 0, "y": 1, "z": 2}
+_ORDER_GROUPS = {o: [j for j, n in enumerate(BODY_JOINTS) if EULER_ORDER[n] == o] for o in ("XYZ", "YXZ")}
+
+
 def joint_limits_rad() -> np.ndarray:
     """Return ``(21, 3, 2)`` lower/upper Euler limits in radians for every body joint, right side mirrored."""
     limits = np.zeros((21, 3, 2))
@@ -159,6 +167,8 @@ def channels_to_euler(channels: dict[str, np.ndarray]) -> np.ndarray:
     unknown = set(channels) - set(CHANNELS)
     if unknown:
         raise KeyError(f"unknown pose channels {sorted(unknown)}; valid: {CHANNELS}")
+    if not channels:
+        raise ValueError("channels_to_euler: give at least one channel (it sets the number of frames)")
     num_frames = len(next(iter(channels.values())))
     values = np.stack([channels.get(c, np.zeros(num_frames)) for c in CHANNELS], axis=-1)  # (T, C)
     euler = np.radians(values @ _MATRIX.T + _OFFSET).reshape(num_frames, 21, 3)
@@ -168,12 +178,23 @@ def channels_to_euler(channels: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def euler_to_axis_angle(euler: np.ndarray) -> np.ndarray:
-    """Convert intrinsic XYZ Euler angles ``(..., 3)`` (radians) to axis-angle ``(..., 3)``."""
-    flat = euler.reshape(-1, 3)
-    return Rotation.from_euler("XYZ", flat).as_rotvec().reshape(euler.shape)
+    """Convert per-joint Euler angles ``(T, 21, 3)`` (x, y, z; radians) to axis-angle ``(T, 21, 3)``."""
+    out = np.empty_like(euler, dtype=np.float64)
+    for order, joints in _ORDER_GROUPS.items():
+        angles = euler[:, joints][..., [_AXIS[c] for c in order.lower()]].reshape(-1, 3)  # sequence order
+        out[:, joints] = Rotation.from_euler(order, angles).as_rotvec().reshape(len(euler), len(joints), 3)
+    return out
 
 
 def axis_angle_to_euler(rotvec: np.ndarray) -> np.ndarray:
-    """Inverse of ``euler_to_axis_angle`` (unique while the y angle is inside (-90, 90) degrees)."""
-    flat = rotvec.reshape(-1, 3)
-    return Rotation.from_rotvec(flat).as_euler("XYZ").reshape(rotvec.shape)
+    """Inverse of ``euler_to_axis_angle``: ``(T, 21, 3)`` axis-angle -> (x, y, z) angles.
+
+    Unique because every joint's middle angle stays inside (-90, 90) degrees (see ``EULER_ORDER``).
+    """
+    out = np.empty_like(rotvec, dtype=np.float64)
+    for order, joints in _ORDER_GROUPS.items():
+        seq = Rotation.from_rotvec(rotvec[:, joints].reshape(-1, 3)).as_euler(order)  # sequence order
+        xyz = np.empty_like(seq)
+        xyz[:, [_AXIS[c] for c in order.lower()]] = seq
+        out[:, joints] = xyz.reshape(len(rotvec), len(joints), 3)
+    return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from unimo.data.synthetic.curves import smoothstep
 from unimo.data.synthetic.track import Track
 
 
@@ -31,7 +30,7 @@ def dance(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
     _arms(rng, ch, beat)
     if rng.random() < 0.5:
         twist = amp(10, 20) * np.sin(np.pi * beat)
-        ch["spine_twist"], ch["pelvis_yaw"] = twist, -0.4 * twist
+        ch["spine_twist"] = twist  # the torso twists; turning the pelvis would twist the planted feet
     if rng.random() < 0.5:
         ch["pelvis_roll"] = amp(3, 7) * np.sin(np.pi * beat + 0.5)
     ch["neck_flex"] = amp(0, 10) * np.sin(2 * np.pi * beat)
@@ -44,13 +43,13 @@ def dance(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
 
 
 def _step_touch(ch: dict[str, np.ndarray], beat: np.ndarray, lift: float) -> None:
-    """Lift the left foot on even beats and the right on odd ones, opening the legs sideways."""
+    """Lift the left foot on even beats and the right on odd ones, stepping out sideways and back."""
     for side, offset in (("L", 0.0), ("R", 1.0)):
         cycle = np.mod(beat - offset, 2.0)  # (T,) position in a two-beat bar
         up = np.where(cycle < 1.0, np.sin(np.pi * cycle) ** 2, 0.0)
         ch[f"knee_{side}"] = ch[f"knee_{side}"] + lift * up
         ch[f"hip_flex_{side}"] = ch[f"hip_flex_{side}"] + 0.6 * lift * up
-        ch[f"hip_abd_{side}"] = 4 + 6 * smoothstep(0.5 + 0.5 * np.sin(np.pi * beat + offset))
+        ch[f"hip_abd_{side}"] = 3 + 8 * up  # the leg opens only while lifted: planted feet never slide
 
 
 def _arms(rng: np.random.Generator, ch: dict[str, np.ndarray], beat: np.ndarray) -> None:

@@ -96,30 +96,27 @@ def run(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
 
 
 def turn(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
-    """Turn on the spot by 90-200 degrees with small steps, then stand."""
+    """Turn on the spot by 90-200 degrees, marching in place (feet lift flat, then pivot), then stand.
+
+    A walking cycle would push off the toes and shove the pelvis forward; marching does not.
+    """
     t = np.arange(num_frames) / fps
     duration = min(rng.uniform(1.2, 2.2), t[-1] + 1 / fps)
     start = rng.uniform(0, max(t[-1] + 1 / fps - duration, 0))
     angle = rng.choice([-1, 1]) * rng.uniform(90, 200)
     u = np.clip((t - start) / duration, 0, 1)
-    yaw = angle * 6 * u * (1 - u) / duration  # derivative of angle * smoothstep(u)
+    track = Track.neutral(num_frames, "turn")
+    track.yaw_rate = angle * 6 * u * (1 - u) / duration  # derivative of angle * smoothstep(u)
     stepping = smoothstep(np.minimum(u * 4, (1 - u) * 4))  # steps fade in and out with the turn
-    track, _ = _gait(
-        rng,
-        num_frames,
-        fps,
-        _WALK,
-        rng.uniform(0.9, 1.1),
-        0.3,
-        yaw,
-        "turn",
-        lean=rng.uniform(0, 3),
-        arm_gain=0.2,
-        elbow=rng.uniform(10, 30),
-    )
-    for name in ("hip_flex", "knee", "ankle"):
-        for side in "LR":
-            track.channels[f"{name}_{side}"] *= stepping
+    phase = rng.uniform(0, 1) + rng.uniform(0.9, 1.3) * t  # (T,) strides
+    lift = rng.uniform(15, 25) * stepping
+    ch = track.channels
+    for side, offset in (("L", 0.0), ("R", 0.5)):
+        cycle = np.mod(phase + offset, 1.0)
+        up = np.where(cycle < 0.5, np.sin(2 * np.pi * cycle) ** 2, 0.0)  # each leg lifts half the time
+        ch[f"hip_flex_{side}"], ch[f"knee_{side}"] = lift * up, 2 * lift * up  # ankle: flat (finalize)
+        ch[f"elbow_{side}"] = np.full(num_frames, rng.uniform(10, 30))
+    ch["neck_turn"] = 0.15 * np.sign(angle) * np.minimum(np.abs(track.yaw_rate), 60)  # look into the turn
     return track
 
 
@@ -135,11 +132,15 @@ def _gait(
     lean: float,
     arm_gain: float,
     elbow: float,
+    retime: float = 0.6,
 ) -> tuple[Track, np.ndarray]:
-    """Build a gait track and its left-leg phase ``(T,)``; ``step`` scales the leg swing (1: as keyed)."""
+    """Build a gait track and its left-leg phase ``(T,)``; ``step`` scales the leg swing (1: as keyed).
+
+    ``retime`` is the ``alpha`` of ``gait_timing.warp`` (0 keeps the keyframed timing).
+    """
     freq_t = freq * (1 + smooth_noise(rng, num_frames, fps, 0.03, 3.0)[:, 0])
     tau = phase_from_frequency(freq_t, fps, rng.uniform(0, 1))  # (T,) uniform time, in cycles
-    phase = warp(keys, step, tau)  # (T,) gait phase of the left leg, re-timed for a steady speed
+    phase = warp(keys, step, tau, retime)  # (T,) gait phase of the left leg, re-timed for a steady speed
     track = Track.neutral(num_frames, kind)
     ch = track.channels
     swing_scale = 0.5 + 0.5 * min(step, 1.0)  # short steps still lift the foot

@@ -35,6 +35,8 @@ def warp(keys: dict, step: float, tau: np.ndarray, alpha: float = 0.6) -> np.nda
 
     The warp has period 0.5 (each step is timed alike) and preserves the mean cadence.
     """
+    if alpha == 0:
+        return tau
     grid = np.linspace(0.0, 0.5, _SAMPLES, endpoint=False)
     g = support_speed(keys, step, np.concatenate([grid, grid + 0.5]))
     g = 0.5 * (g[:_SAMPLES] + g[_SAMPLES:])  # both steps alike

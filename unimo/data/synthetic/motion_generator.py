@@ -42,8 +42,6 @@ KINDS: dict[str, Primitive] = {
 _POSTURE = (
     ("sh_abd_L", 5, 12),
     ("sh_abd_R", 5, 12),
-    ("hip_rot_L", 2, 10),
-    ("hip_rot_R", 2, 10),
     ("elbow_L", 0, 10),
     ("elbow_R", 0, 10),
     ("spine_flex", -3, 5),
@@ -126,7 +124,7 @@ def _assemble(
     rng: np.random.Generator, plan: list[tuple[str, int]], fps: float, config: MotionConfig
 ) -> Track:
     """Author every segment (each overlapping the next by the blend length) and crossfade them."""
-    blend = max(1, int(round(config.blend_seconds * fps)))
+    blend = max(1, min(int(round(config.blend_seconds * fps)), min(frames for _, frames in plan)))
     track: Track | None = None
     for i, (kind, frames) in enumerate(plan):
         extra = blend if i < len(plan) - 1 else 0
