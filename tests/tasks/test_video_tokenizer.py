@@ -49,10 +49,20 @@ class Squares(Dataset):
 
 
 def _trainer(tmp_path: Path, max_steps: int) -> L.Trainer:
-    return L.Trainer(max_steps=max_steps, accelerator="cpu", devices=1, logger=CSVLogger(tmp_path, name="tok"),
-                     default_root_dir=tmp_path, enable_progress_bar=False, enable_model_summary=False,
-                     limit_val_batches=1, check_val_every_n_epoch=None, val_check_interval=max_steps,
-                     num_sanity_val_steps=0, log_every_n_steps=1)
+    return L.Trainer(
+        max_steps=max_steps,
+        accelerator="cpu",
+        devices=1,
+        logger=CSVLogger(tmp_path, name="tok"),
+        default_root_dir=tmp_path,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=1,
+        check_val_every_n_epoch=None,
+        val_check_interval=max_steps,
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+    )
 
 
 def _eval_loss(task: VideoTokenizerTask, batch: torch.Tensor) -> float:
@@ -65,7 +75,9 @@ def test_tiny_fit_lowers_loss_writes_preview_and_reloads(tmp_path: Path) -> None
     held_out = torch.stack([moving_square(1000 + i) for i in range(4)])  # (4, 5, 3, 32, 32)
     before = _eval_loss(task, held_out)
     trainer = _trainer(tmp_path, max_steps=80)
-    trainer.fit(task, DataLoader(Squares(16), batch_size=4, shuffle=True), DataLoader(Squares(4, 500), batch_size=4))
+    trainer.fit(
+        task, DataLoader(Squares(16), batch_size=4, shuffle=True), DataLoader(Squares(4, 500), batch_size=4)
+    )
     after = _eval_loss(task, held_out)
     assert after < 0.75 * before, (before, after)
 
@@ -89,13 +101,19 @@ def test_tiny_fit_lowers_loss_writes_preview_and_reloads(tmp_path: Path) -> None
     task.eval()
     with torch.no_grad():
         assert torch.equal(reloaded.tokenizer.encode(held_out), task.tokenizer.encode(held_out))
-        assert torch.equal(reloaded.tokenizer.decode(task.tokenizer.encode(held_out)),
-                           task.tokenizer.decode(task.tokenizer.encode(held_out)))
+        assert torch.equal(
+            reloaded.tokenizer.decode(task.tokenizer.encode(held_out)),
+            task.tokenizer.decode(task.tokenizer.encode(held_out)),
+        )
 
 
 def test_adversarial_terms_train_only_their_own_side() -> None:
-    task = VideoTokenizerTask(CausalVideoTokenizer(**TINY), adversarial_weight=0.1, adversarial_start_step=0,
-                              discriminator_channels=8)
+    task = VideoTokenizerTask(
+        CausalVideoTokenizer(**TINY),
+        adversarial_weight=0.1,
+        adversarial_start_step=0,
+        discriminator_channels=8,
+    )
     video = torch.stack([moving_square(i) for i in range(2)])
     recon, _ = task.tokenizer.reconstruct(video)
     g_loss, d_loss = task._adversarial_losses(video, recon)
@@ -113,18 +131,23 @@ def test_adversarial_terms_train_only_their_own_side() -> None:
 
 
 def test_adversarial_switches_on_at_start_step(tmp_path: Path) -> None:
-    task = VideoTokenizerTask(CausalVideoTokenizer(**TINY), adversarial_weight=0.1, adversarial_start_step=3,
-                              discriminator_channels=8, num_preview=0)
+    task = VideoTokenizerTask(
+        CausalVideoTokenizer(**TINY),
+        adversarial_weight=0.1,
+        adversarial_start_step=3,
+        discriminator_channels=8,
+        num_preview=0,
+    )
     start = [p.detach().clone() for p in task.discriminator.parameters()]
     trainer = _trainer(tmp_path, max_steps=3)
     trainer.fit(task, DataLoader(Squares(8), batch_size=2))
     # Before step 3 the discriminator gets no gradient, so AdamW (decay 0 on it) leaves it untouched.
-    assert all(torch.equal(a, b) for a, b in zip(start, task.discriminator.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(start, task.discriminator.parameters(), strict=True))
     assert "train/adv_d" not in trainer.callback_metrics
     trainer = _trainer(tmp_path, max_steps=5)
     trainer.fit(task, DataLoader(Squares(8), batch_size=2))
     assert "train/adv_d" in trainer.callback_metrics
-    assert any(not torch.equal(a, b) for a, b in zip(start, task.discriminator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(start, task.discriminator.parameters(), strict=True))
 
 
 def test_checkpoint_loads_through_load_tokenizer(tmp_path: Path) -> None:

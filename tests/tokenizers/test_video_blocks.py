@@ -1,4 +1,4 @@
-"""Tests for the video tokenizer building blocks (unimo.tokenizers.causal_blocks, video_autoencoder, image_losses)."""
+"""Tests for the video tokenizer blocks (unimo.tokenizers.causal_blocks, video_autoencoder, image_losses)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,9 @@ def test_patchify_round_trip() -> None:
     assert torch.equal(unpatchify(p, 4), x)
 
 
-@pytest.mark.parametrize(("tc", "sc", "patch", "spatial", "temporal"), [(4, 8, 4, 1, 2), (8, 16, 4, 2, 3), (1, 8, 8, 0, 0)])
+@pytest.mark.parametrize(
+    ("tc", "sc", "patch", "spatial", "temporal"), [(4, 8, 4, 1, 2), (8, 16, 4, 2, 3), (1, 8, 8, 0, 0)]
+)
 def test_stage_plan(tc: int, sc: int, patch: int, spatial: int, temporal: int) -> None:
     plan = StagePlan(tc, sc, patch, 16, [1, 2, 4, 4])
     assert (plan.num_spatial, plan.num_temporal) == (spatial, temporal)

@@ -33,12 +33,17 @@ def test_registered_video_tokenizer() -> None:
     assert CausalVideoTokenizer.modality == "video"
 
 
-@pytest.mark.parametrize(("tc", "sc", "frames", "size", "grid"), [
-    (4, 8, 9, (32, 48), (3, 4, 6)),
-    (8, 16, 17, (32, 32), (3, 2, 2)),
-    (1, 8, 2, (16, 16), (2, 2, 2)),
-])
-def test_round_trip_shapes(tc: int, sc: int, frames: int, size: tuple[int, int], grid: tuple[int, int, int]) -> None:
+@pytest.mark.parametrize(
+    ("tc", "sc", "frames", "size", "grid"),
+    [
+        (4, 8, 9, (32, 48), (3, 4, 6)),
+        (8, 16, 17, (32, 32), (3, 2, 2)),
+        (1, 8, 2, (16, 16), (2, 2, 2)),
+    ],
+)
+def test_round_trip_shapes(
+    tc: int, sc: int, frames: int, size: tuple[int, int], grid: tuple[int, int, int]
+) -> None:
     tok = _tiny(temporal_compression=tc, spatial_compression=sc)
     video = _video(frames, *size)
     with torch.no_grad():

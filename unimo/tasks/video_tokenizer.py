@@ -36,7 +36,9 @@ from unimo.tokenizers.loading import build_tokenizer, tokenizer_config
 
 def video_to_uint8(video: torch.Tensor) -> torch.Tensor:
     """Map ``(T, 3, H, W)`` in ``[-1, 1]`` to uint8 frames ``(T, H, W, 3)``."""
-    return ((video.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+    return (
+        ((video.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+    )
 
 
 class VideoTokenizerTask(L.LightningModule):
@@ -56,9 +58,17 @@ class VideoTokenizerTask(L.LightningModule):
             (0 disables previews).
     """
 
-    def __init__(self, tokenizer: Tokenizer, lr: float = 3e-4, weight_decay: float = 1e-4, warmup_steps: int = 200,
-                 adversarial_weight: float = 0.0, adversarial_start_step: int = 5_000,
-                 discriminator_channels: int = 32, num_preview: int = 2) -> None:
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        lr: float = 3e-4,
+        weight_decay: float = 1e-4,
+        warmup_steps: int = 200,
+        adversarial_weight: float = 0.0,
+        adversarial_start_step: int = 5_000,
+        discriminator_channels: int = 32,
+        num_preview: int = 2,
+    ) -> None:
         super().__init__()
         # A dict is the {"class_path", "init_args"} config that load_from_checkpoint passes back.
         self.tokenizer = tokenizer if isinstance(tokenizer, Tokenizer) else build_tokenizer(tokenizer)
@@ -74,7 +84,9 @@ class VideoTokenizerTask(L.LightningModule):
     def _adversarial_active(self) -> bool:
         return self.discriminator is not None and self.global_step >= self.hparams.adversarial_start_step
 
-    def _adversarial_losses(self, video: torch.Tensor, recon: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _adversarial_losses(
+        self, video: torch.Tensor, recon: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(generator term, discriminator term)`` for videos ``(B, T, 3, H, W)``."""
         real, fake = video.flatten(0, 1), recon.flatten(0, 1)  # frames (B*T, 3, H, W)
         d_loss = hinge_discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
@@ -103,8 +115,10 @@ class VideoTokenizerTask(L.LightningModule):
         """AdamW (decay on weights of rank >= 2 only) with linear warmup and cosine decay to 10%."""
         decay = [p for p in self.tokenizer.parameters() if p.requires_grad and p.ndim >= 2]
         no_decay = [p for p in self.tokenizer.parameters() if p.requires_grad and p.ndim < 2]
-        groups = [{"params": decay, "weight_decay": self.hparams.weight_decay},
-                  {"params": no_decay, "weight_decay": 0.0}]
+        groups = [
+            {"params": decay, "weight_decay": self.hparams.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ]
         if self.discriminator is not None:
             groups.append({"params": list(self.discriminator.parameters()), "weight_decay": 0.0})
         optimizer = torch.optim.AdamW(groups, lr=self.hparams.lr, betas=(0.9, 0.95))
@@ -159,7 +173,10 @@ class VideoTokenizerTask(L.LightningModule):
         """Write ``(N, T, 3, H, W)`` inputs beside reconstructions as one mp4 (N rows, 2 columns)."""
         from unimo.render.video_io import write_video  # PyAV import only when previews are written
 
-        rows = [torch.cat([video_to_uint8(v), video_to_uint8(r)], dim=2) for v, r in zip(video, recon)]
+        rows = [
+            torch.cat([video_to_uint8(v), video_to_uint8(r)], dim=2)
+            for v, r in zip(video, recon, strict=True)
+        ]
         frames = torch.cat(rows, dim=1).numpy()  # (T, N*H, 2*W, 3)
         path = self.preview_dir() / f"step{self.global_step:07d}.mp4"
         path.parent.mkdir(parents=True, exist_ok=True)

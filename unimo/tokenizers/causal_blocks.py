@@ -24,14 +24,21 @@ class CausalConv3d(nn.Module):
         stride: ``(st, sh, sw)``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, int, int] = (3, 3, 3),
-                 stride: tuple[int, int, int] = (1, 1, 1)) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: tuple[int, int, int] = (3, 3, 3),
+        stride: tuple[int, int, int] = (1, 1, 1),
+    ) -> None:
         super().__init__()
         kt, kh, kw = kernel_size
         if kh % 2 == 0 or kw % 2 == 0:
             raise ValueError(f"CausalConv3d.kernel_size: spatial sizes must be odd, got {kernel_size}")
         self.time_pad = kt - 1
-        self.conv = nn.Conv3d(in_channels, out_channels, kernel_size, stride=stride, padding=(0, kh // 2, kw // 2))
+        self.conv = nn.Conv3d(
+            in_channels, out_channels, kernel_size, stride=stride, padding=(0, kh // 2, kw // 2)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(B, C, T, H, W)`` to ``(B, C', T', H', W')``."""
@@ -129,7 +136,8 @@ class CausalDownsample(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(B, C, T, H, W)`` to ``(B, C, T', H', W')``."""
         if self.spatial_conv is not None:
-            x = self.spatial_conv(x) + F.avg_pool3d(x, (1, 2, 2))
+            pooled = x.unflatten(4, (-1, 2)).unflatten(3, (-1, 2)).mean(dim=(4, 6))  # 2x2 mean, any dtype
+            x = self.spatial_conv(x) + pooled
         if self.temporal_conv is not None:
             pairs = torch.cat([x[:, :, :1], x], dim=2)  # (B, C, 2 + 2k, H, W): frame 0 pairs with itself
             pooled = pairs.unflatten(2, (-1, 2)).mean(dim=3)  # (B, C, 1 + k, H, W)

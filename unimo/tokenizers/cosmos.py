@@ -36,15 +36,21 @@ def check_cosmos_folder(checkpoint_dir: str | Path) -> dict[str, Path]:
         FileNotFoundError: the folder or one of the two TorchScript files is absent.
     """
     folder = Path(checkpoint_dir).expanduser()
-    hint = ("download a Cosmos DV tokenizer (e.g. huggingface.co/nvidia/Cosmos-Tokenizer-DV4x8x8) yourself; "
-            "unimo never downloads weights")
+    hint = (
+        "download a Cosmos DV tokenizer (e.g. huggingface.co/nvidia/Cosmos-Tokenizer-DV4x8x8) yourself; "
+        "unimo never downloads weights"
+    )
     if not folder.is_dir():
-        raise FileNotFoundError(f"CosmosDiscreteVideoTokenizer.checkpoint_dir: folder {folder} does not exist ({hint})")
+        raise FileNotFoundError(
+            f"CosmosDiscreteVideoTokenizer.checkpoint_dir: folder {folder} does not exist ({hint})"
+        )
     paths = {name: folder / name for name in _FILES}
     missing = [name for name, path in paths.items() if not path.is_file()]
     if missing:
-        raise FileNotFoundError(f"CosmosDiscreteVideoTokenizer: {folder} lacks {', '.join(missing)}; expected the "
-                                f"TorchScript pair {' and '.join(_FILES)} ({hint})")
+        raise FileNotFoundError(
+            f"CosmosDiscreteVideoTokenizer: {folder} lacks {', '.join(missing)}; expected the "
+            f"TorchScript pair {' and '.join(_FILES)} ({hint})"
+        )
     return paths
 
 
@@ -60,12 +66,16 @@ def compression_from_name(checkpoint_dir: str | Path) -> tuple[int, int] | None:
 
 
 def _load_jit(path: Path, device: torch.device, dtype: torch.dtype) -> torch.jit.ScriptModule:
-    with warnings.catch_warnings():  # torch >= 2.9 deprecates TorchScript; the published files are TorchScript
+    with (
+        warnings.catch_warnings()
+    ):  # torch >= 2.9 deprecates TorchScript; the published files are TorchScript
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
             module = torch.jit.load(str(path), map_location=device)
         except Exception as err:  # torch raises RuntimeError/ValueError variants for bad archives
-            raise RuntimeError(f"CosmosDiscreteVideoTokenizer: cannot load TorchScript file {path}: {err}") from err
+            raise RuntimeError(
+                f"CosmosDiscreteVideoTokenizer: cannot load TorchScript file {path}: {err}"
+            ) from err
     module.eval()
     for param in module.parameters():  # ScriptModule has no requires_grad_()
         param.requires_grad_(False)
@@ -74,7 +84,7 @@ def _load_jit(path: Path, device: torch.device, dtype: torch.dtype) -> torch.jit
 
 @TOKENIZERS.register
 class CosmosDiscreteVideoTokenizer(Tokenizer):
-    """Frozen pretrained Cosmos DV tokenizer: video ``(B, T, 3, H, W)`` in ``[-1, 1]`` <-> ids ``(B, t, h, w)``.
+    """Frozen pretrained Cosmos DV tokenizer: video ``(B, T, 3, H, W)`` in [-1, 1] <-> ids ``(B, t, h, w)``.
 
     Args:
         checkpoint_dir: Local folder holding ``encoder.jit`` and ``decoder.jit``.
@@ -90,24 +100,43 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
 
     modality: ClassVar[str] = "video"
 
-    def __init__(self, checkpoint_dir: str, temporal_compression: int | None = None,
-                 spatial_compression: int | None = None, vocab_size: int = 64_000, dtype: str = "bfloat16",
-                 device: str = "cpu", height: int = 256, width: int = 256) -> None:
+    def __init__(
+        self,
+        checkpoint_dir: str,
+        temporal_compression: int | None = None,
+        spatial_compression: int | None = None,
+        vocab_size: int = 64_000,
+        dtype: str = "bfloat16",
+        device: str = "cpu",
+        height: int = 256,
+        width: int = 256,
+    ) -> None:
         super().__init__()
         paths = check_cosmos_folder(checkpoint_dir)
         if temporal_compression is None or spatial_compression is None:
             named = compression_from_name(checkpoint_dir)
             if named is None:
-                raise ValueError(f"CosmosDiscreteVideoTokenizer: cannot read the compression from the folder name "
-                                 f"{Path(checkpoint_dir).name!r} (no 'DV<t>x<h>x<w>'); set temporal_compression "
-                                 "and spatial_compression")
+                raise ValueError(
+                    f"CosmosDiscreteVideoTokenizer: cannot read the compression from the folder name "
+                    f"{Path(checkpoint_dir).name!r} (no 'DV<t>x<h>x<w>'); set temporal_compression "
+                    "and spatial_compression"
+                )
             temporal_compression = temporal_compression or named[0]
             spatial_compression = spatial_compression or named[1]
         if not hasattr(torch, dtype) or not isinstance(getattr(torch, dtype), torch.dtype):
-            raise ValueError(f"CosmosDiscreteVideoTokenizer.dtype: expected a torch dtype name, got {dtype!r}")
-        self.init_args = dict(checkpoint_dir=str(checkpoint_dir), temporal_compression=temporal_compression,
-                           spatial_compression=spatial_compression, vocab_size=vocab_size, dtype=dtype,
-                           device=device, height=height, width=width)
+            raise ValueError(
+                f"CosmosDiscreteVideoTokenizer.dtype: expected a torch dtype name, got {dtype!r}"
+            )
+        self.init_args = dict(
+            checkpoint_dir=str(checkpoint_dir),
+            temporal_compression=temporal_compression,
+            spatial_compression=spatial_compression,
+            vocab_size=vocab_size,
+            dtype=dtype,
+            device=device,
+            height=height,
+            width=width,
+        )
         self.temporal_compression, self.spatial_compression = temporal_compression, spatial_compression
         self.height, self.width, self._vocab_size = height, width, vocab_size
         self.model_dtype = getattr(torch, dtype)
@@ -116,7 +145,10 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
 
     def config(self) -> dict[str, Any]:
         """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
-        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": dict(self.init_args)}
+        return {
+            "class_path": f"{type(self).__module__}.{type(self).__name__}",
+            "init_args": dict(self.init_args),
+        }
 
     @property
     def vocab_size(self) -> int:
@@ -126,16 +158,24 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
     @property
     def tokens_per_frame(self) -> float:
         """Average ids per input frame at the nominal ``height x width``."""
-        return (self.height // self.spatial_compression) * (self.width // self.spatial_compression) / self.temporal_compression
+        return (
+            (self.height // self.spatial_compression)
+            * (self.width // self.spatial_compression)
+            / self.temporal_compression
+        )
 
     def latent_shape(self, num_frames: int, height: int, width: int) -> tuple[int, int, int]:
         """Return the id grid ``(t, h, w)`` for a ``num_frames x height x width`` clip."""
         tc, sc = self.temporal_compression, self.spatial_compression
         if num_frames < 1 or (num_frames - 1) % tc:
-            raise ValueError(f"CosmosDiscreteVideoTokenizer: num_frames must be 1 + k * {tc}, got {num_frames}")
+            raise ValueError(
+                f"CosmosDiscreteVideoTokenizer: num_frames must be 1 + k * {tc}, got {num_frames}"
+            )
         if height % sc or width % sc:
-            raise ValueError(f"CosmosDiscreteVideoTokenizer: height and width must be multiples of {sc}, "
-                             f"got {height}x{width}")
+            raise ValueError(
+                f"CosmosDiscreteVideoTokenizer: height and width must be multiples of {sc}, "
+                f"got {height}x{width}"
+            )
         return 1 + (num_frames - 1) // tc, height // sc, width // sc
 
     def _device(self) -> torch.device:
@@ -146,26 +186,35 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Return ids ``(B, t, h, w)`` (int64) for video ``(B, T, 3, H, W)`` in ``[-1, 1]``."""
         if x.ndim != 5 or x.shape[2] != 3:
-            raise ValueError(f"CosmosDiscreteVideoTokenizer: expected video (B, T, 3, H, W), got {tuple(x.shape)}")
+            raise ValueError(
+                f"CosmosDiscreteVideoTokenizer: expected video (B, T, 3, H, W), got {tuple(x.shape)}"
+            )
         grid = self.latent_shape(x.shape[1], x.shape[3], x.shape[4])
         video = x.transpose(1, 2).to(self._device(), self.model_dtype)  # (B, 3, T, H, W), as Cosmos expects
         out = self.encoder(video)
         ids = out[0] if isinstance(out, (tuple, list)) else out
         if tuple(ids.shape) != (x.shape[0], *grid):
-            raise RuntimeError(f"CosmosDiscreteVideoTokenizer: encoder.jit returned indices {tuple(ids.shape)}, "
-                               f"expected {(x.shape[0], *grid)}; is this a discrete (DV) tokenizer folder with "
-                               f"compression {self.temporal_compression}x{self.spatial_compression}x{self.spatial_compression}?")
+            raise RuntimeError(
+                f"CosmosDiscreteVideoTokenizer: encoder.jit returned indices {tuple(ids.shape)}, "
+                f"expected {(x.shape[0], *grid)}; is this a discrete (DV) tokenizer folder with "
+                f"compression {self.temporal_compression}x{self.spatial_compression}"
+                f"x{self.spatial_compression}?"
+            )
         return ids.long()
 
     @torch.no_grad()
     def decode(self, ids: torch.Tensor) -> torch.Tensor:
         """Return float32 video ``(B, T, 3, H, W)`` in ``[-1, 1]`` for ids ``(B, t, h, w)``."""
         if ids.ndim != 4:
-            raise ValueError(f"CosmosDiscreteVideoTokenizer.decode: expected ids (B, t, h, w), got {tuple(ids.shape)}")
+            raise ValueError(
+                f"CosmosDiscreteVideoTokenizer.decode: expected ids (B, t, h, w), got {tuple(ids.shape)}"
+            )
         video = self.decoder(ids.to(self._device()))  # (B, 3, T, H, W)
         return video.transpose(1, 2).float().clamp(-1, 1)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Not trainable: the published weights are frozen TorchScript."""
-        raise RuntimeError("CosmosDiscreteVideoTokenizer is a frozen pretrained tokenizer and cannot be trained; "
-                           "train CausalVideoTokenizer instead")
+        raise RuntimeError(
+            "CosmosDiscreteVideoTokenizer is a frozen pretrained tokenizer and cannot be trained; "
+            "train CausalVideoTokenizer instead"
+        )

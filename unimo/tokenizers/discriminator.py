@@ -25,8 +25,11 @@ class PatchDiscriminator(nn.Module):
         width = channels
         for i in range(1, num_layers):
             out = channels * min(2**i, 8)
-            layers += [nn.Conv2d(width, out, 4, stride=2, padding=1), nn.GroupNorm(min(32, out // 4), out),
-                       nn.LeakyReLU(0.2)]
+            layers += [
+                nn.Conv2d(width, out, 4, stride=2, padding=1),
+                nn.GroupNorm(min(32, out // 4), out),
+                nn.LeakyReLU(0.2),
+            ]
             width = out
         layers.append(nn.Conv2d(width, 1, 3, padding=1))
         self.net = nn.Sequential(*layers)

@@ -41,7 +41,9 @@ class FiniteScalarQuantizer(nn.Module):
     def __init__(self, levels: list[int], eps: float = 1e-3) -> None:
         super().__init__()
         if not levels or any(int(level) < 2 for level in levels):
-            raise ValueError(f"FiniteScalarQuantizer.levels: expected a non-empty list of ints >= 2, got {levels}")
+            raise ValueError(
+                f"FiniteScalarQuantizer.levels: expected a non-empty list of ints >= 2, got {levels}"
+            )
         self.levels = [int(level) for level in levels]
         self.eps = eps
         lv = torch.tensor(self.levels, dtype=torch.int64)
@@ -83,7 +85,9 @@ class FiniteScalarQuantizer(nn.Module):
             ``ids`` ``(...)`` int64 in ``[0, codebook_size)``.
         """
         if z.shape[-1] != self.dim:
-            raise ValueError(f"FiniteScalarQuantizer: expected last dim {self.dim} (len(levels)), got {tuple(z.shape)}")
+            raise ValueError(
+                f"FiniteScalarQuantizer: expected last dim {self.dim} (len(levels)), got {tuple(z.shape)}"
+            )
         codes = round_ste(self.bound(z.float())) / self._half_width()  # (..., d)
         return codes.to(z.dtype), self.codes_to_ids(codes)
 
@@ -96,8 +100,10 @@ class FiniteScalarQuantizer(nn.Module):
     def ids_to_codes(self, ids: torch.Tensor) -> torch.Tensor:
         """Map ids ``(...)`` to normalised float32 codes ``(..., d)``."""
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.codebook_size):
-            raise ValueError(f"FiniteScalarQuantizer: ids must lie in [0, {self.codebook_size}), "
-                             f"got range [{int(ids.min())}, {int(ids.max())}]")
+            raise ValueError(
+                f"FiniteScalarQuantizer: ids must lie in [0, {self.codebook_size}), "
+                f"got range [{int(ids.min())}, {int(ids.max())}]"
+            )
         index = (ids.long().unsqueeze(-1) // self._basis) % self._levels  # (..., d)
         half = self._half_width()
         return (index.float() - half) / half

@@ -19,8 +19,9 @@ def _gaussian_window(size: int, sigma: float, channels: int, device: torch.devic
     return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()  # (C, 1, k, k)
 
 
-def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0, window_size: int = 11,
-         sigma: float = 1.5) -> torch.Tensor:
+def ssim(
+    x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0, window_size: int = 11, sigma: float = 1.5
+) -> torch.Tensor:
     """Return the mean SSIM of two image batches.
 
     Args:
@@ -35,9 +36,14 @@ def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0, window_size:
         Scalar float32 tensor, 1 for identical images.
     """
     if x.shape != y.shape or x.ndim != 4:
-        raise ValueError(f"ssim: expected two (N, C, H, W) tensors of equal shape, got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"ssim: expected two (N, C, H, W) tensors of equal shape, got {tuple(x.shape)} and "
+            f"{tuple(y.shape)}"
+        )
     if min(x.shape[-2:]) < window_size:
-        raise ValueError(f"ssim: images of {tuple(x.shape[-2:])} are smaller than the {window_size}-pixel window")
+        raise ValueError(
+            f"ssim: images of {tuple(x.shape[-2:])} are smaller than the {window_size}-pixel window"
+        )
     x, y = x.float(), y.float()
     c = x.shape[1]
     win = _gaussian_window(window_size, sigma, c, x.device)

@@ -43,8 +43,14 @@ class StagePlan:
         channel_mult: Width multiplier per level; needs ``num_stages + 1`` entries.
     """
 
-    def __init__(self, temporal_compression: int, spatial_compression: int, patch_size: int, channels: int,
-                 channel_mult: list[int]) -> None:
+    def __init__(
+        self,
+        temporal_compression: int,
+        spatial_compression: int,
+        patch_size: int,
+        channels: int,
+        channel_mult: list[int],
+    ) -> None:
         self.num_temporal = _log2(temporal_compression, "temporal_compression")
         num_spatial_total = _log2(spatial_compression, "spatial_compression")
         num_patch = _log2(patch_size, "patch_size")
@@ -53,12 +59,14 @@ class StagePlan:
         self.num_spatial = num_spatial_total - num_patch
         self.num_stages = max(self.num_spatial, self.num_temporal)
         if len(channel_mult) < self.num_stages + 1:
-            raise ValueError(f"channel_mult: need {self.num_stages + 1} entries for {self.num_stages} stages, "
-                             f"got {channel_mult}")
+            raise ValueError(
+                f"channel_mult: need {self.num_stages + 1} entries for {self.num_stages} stages, "
+                f"got {channel_mult}"
+            )
         self.widths = [channels * m for m in channel_mult[: self.num_stages + 1]]
 
     def flags(self, stage: int) -> tuple[bool, bool]:
-        """Return ``(spatial, temporal)``: whether ``stage`` halves space / time (both as early as possible)."""
+        """Return ``(spatial, temporal)``: whether ``stage`` halves space / time (both as early as can be)."""
         return stage < self.num_spatial, stage < self.num_temporal
 
 
@@ -80,7 +88,9 @@ class CausalVideoEncoder(nn.Module):
         stages = []
         for i in range(plan.num_stages):
             blocks = [CausalResBlock(w[i], w[i]) for _ in range(num_res_blocks)]
-            stages.append(nn.Sequential(*blocks, CausalDownsample(w[i], *plan.flags(i)), CausalResBlock(w[i], w[i + 1])))
+            stages.append(
+                nn.Sequential(*blocks, CausalDownsample(w[i], *plan.flags(i)), CausalResBlock(w[i], w[i + 1]))
+            )
         self.stages = nn.Sequential(*stages)
         self.mid = CausalResBlock(w[-1], w[-1])
         self.norm_out = frame_norm(w[-1])
@@ -112,7 +122,11 @@ class CausalVideoDecoder(nn.Module):
         stages = []
         for i in reversed(range(plan.num_stages)):
             blocks = [CausalResBlock(w[i + 1], w[i + 1]) for _ in range(num_res_blocks)]
-            stages.append(nn.Sequential(*blocks, CausalUpsample(w[i + 1], *plan.flags(i)), CausalResBlock(w[i + 1], w[i])))
+            stages.append(
+                nn.Sequential(
+                    *blocks, CausalUpsample(w[i + 1], *plan.flags(i)), CausalResBlock(w[i + 1], w[i])
+                )
+            )
         self.stages = nn.Sequential(*stages)
         self.out_blocks = nn.Sequential(*[CausalResBlock(w[0], w[0]) for _ in range(num_res_blocks)])
         self.norm_out = frame_norm(w[0])

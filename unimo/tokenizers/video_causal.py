@@ -39,18 +39,35 @@ class CausalVideoTokenizer(Tokenizer):
 
     modality: ClassVar[str] = "video"
 
-    def __init__(self, levels: list[int] | None = None, temporal_compression: int = 4,
-                 spatial_compression: int = 8, patch_size: int = 4, channels: int = 64,
-                 channel_mult: list[int] | None = None, num_res_blocks: int = 1, height: int = 128,
-                 width: int = 128, ssim_weight: float = 0.2) -> None:
+    def __init__(
+        self,
+        levels: list[int] | None = None,
+        temporal_compression: int = 4,
+        spatial_compression: int = 8,
+        patch_size: int = 4,
+        channels: int = 64,
+        channel_mult: list[int] | None = None,
+        num_res_blocks: int = 1,
+        height: int = 128,
+        width: int = 128,
+        ssim_weight: float = 0.2,
+    ) -> None:
         super().__init__()
         levels = list(levels) if levels is not None else [8, 8, 8, 5, 5, 5]
         channel_mult = list(channel_mult) if channel_mult is not None else [1, 2, 2, 4]
         # Plain constructor arguments: checkpoints store them so unimo.tokenizers.loading can rebuild us.
-        self.init_args = dict(levels=levels, temporal_compression=temporal_compression,
-                           spatial_compression=spatial_compression, patch_size=patch_size, channels=channels,
-                           channel_mult=channel_mult, num_res_blocks=num_res_blocks, height=height, width=width,
-                           ssim_weight=ssim_weight)
+        self.init_args = dict(
+            levels=levels,
+            temporal_compression=temporal_compression,
+            spatial_compression=spatial_compression,
+            patch_size=patch_size,
+            channels=channels,
+            channel_mult=channel_mult,
+            num_res_blocks=num_res_blocks,
+            height=height,
+            width=width,
+            ssim_weight=ssim_weight,
+        )
         plan = StagePlan(temporal_compression, spatial_compression, patch_size, channels, channel_mult)
         self.temporal_compression, self.spatial_compression = temporal_compression, spatial_compression
         self.height, self.width, self.ssim_weight = height, width, ssim_weight
@@ -60,7 +77,10 @@ class CausalVideoTokenizer(Tokenizer):
 
     def config(self) -> dict[str, Any]:
         """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
-        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": dict(self.init_args)}
+        return {
+            "class_path": f"{type(self).__module__}.{type(self).__name__}",
+            "init_args": dict(self.init_args),
+        }
 
     @property
     def vocab_size(self) -> int:
@@ -69,7 +89,7 @@ class CausalVideoTokenizer(Tokenizer):
 
     @property
     def tokens_per_frame(self) -> float:
-        """Average ids per input frame at the nominal ``height x width`` (``h * w / temporal_compression``)."""
+        """Average ids per input frame at the nominal ``height x width``: ``h * w / temporal_compression``."""
         _, h, w = self.latent_shape(1, self.height, self.width)
         return h * w / self.temporal_compression
 
@@ -81,16 +101,22 @@ class CausalVideoTokenizer(Tokenizer):
         """
         tc, sc = self.temporal_compression, self.spatial_compression
         if num_frames < 1 or (num_frames - 1) % tc:
-            raise ValueError(f"CausalVideoTokenizer: num_frames must be 1 + k * {tc} (1, {1 + tc}, {1 + 2 * tc}, ...), "
-                             f"got {num_frames}")
+            raise ValueError(
+                f"CausalVideoTokenizer: num_frames must be 1 + k * {tc} (1, {1 + tc}, {1 + 2 * tc}, ...), "
+                f"got {num_frames}"
+            )
         if height % sc or width % sc:
-            raise ValueError(f"CausalVideoTokenizer: height and width must be multiples of {sc}, got {height}x{width}")
+            raise ValueError(
+                f"CausalVideoTokenizer: height and width must be multiples of {sc}, got {height}x{width}"
+            )
         return 1 + (num_frames - 1) // tc, height // sc, width // sc
 
     def encode_latents(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return quantized latents ``(B, d, t, h, w)`` (straight-through) and ids ``(B, t, h, w)``."""
         if video.ndim != 5 or video.shape[2] != 3:
-            raise ValueError(f"CausalVideoTokenizer: expected video (B, T, 3, H, W), got {tuple(video.shape)}")
+            raise ValueError(
+                f"CausalVideoTokenizer: expected video (B, T, 3, H, W), got {tuple(video.shape)}"
+            )
         self.latent_shape(video.shape[1], video.shape[3], video.shape[4])  # validates the sizes
         z = self.encoder(video.transpose(1, 2))  # (B, d, t, h, w)
         z_q, ids = self.quantizer(z.movedim(1, -1))  # (B, t, h, w, d), (B, t, h, w)
@@ -105,9 +131,11 @@ class CausalVideoTokenizer(Tokenizer):
         return self.encode_latents(x)[1]
 
     def decode(self, ids: torch.Tensor) -> torch.Tensor:
-        """Return video ``(B, T, 3, H, W)`` in ``[-1, 1]`` for ids ``(B, t, h, w)``, ``T = 1 + (t-1) * c_t``."""
+        """Return video ``(B, T, 3, H, W)`` in [-1, 1] for ids ``(B, t, h, w)``; ``T = 1 + (t - 1) * c_t``."""
         if ids.ndim != 4:
-            raise ValueError(f"CausalVideoTokenizer.decode: expected ids (B, t, h, w), got {tuple(ids.shape)}")
+            raise ValueError(
+                f"CausalVideoTokenizer.decode: expected ids (B, t, h, w), got {tuple(ids.shape)}"
+            )
         codes = self.quantizer.ids_to_codes(ids).movedim(-1, 1)  # (B, d, t, h, w)
         dtype = next(self.decoder.parameters()).dtype
         return self.decode_latents(codes.to(dtype)).clamp(-1, 1)

@@ -1,0 +1,370 @@
+"""Reconstruction quality and speed of the trainable causal video tokenizer (``CausalVideoTokenizer``).
+
+Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
+
+    python benchmarks/video_tokenizer.py --device cuda     # ~7 min on one H100 (5 min of it training)
+    python benchmarks/video_tokenizer.py --quick           # CPU smoke run, writes to /tmp
+
+A tokenizer is trained from scratch (L1 + SSIM, no GAN: too short a run for one) on synthetic clips
+(``unimo.data.synthetic.generate_clip``: rendered people, random backgrounds and cameras) for ``--steps``
+or ``--seconds``, whichever comes first. It is then evaluated through the discrete round trip
+``decode(encode(x))`` on held-out synthetic clips (unseen seeds) and on the real videos in ``--real-dir``
+(read with PyAV, shorter side resized and centre-cropped to the training size; never used for training):
+PSNR (dB) and SSIM per frame on ``[0, 1]`` (``unimo.metrics.video_quality``), codebook usage. Throughput is
+encode + decode frames/s of a bf16 copy at ``--speed-size`` under inference mode. Writes JSON + Markdown
+with the full config, device and versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from unimo.metrics.codebook import CodebookUsage  # noqa: E402
+from unimo.metrics.video_quality import frame_psnr, frame_ssim  # noqa: E402
+from unimo.tokenizers import TOKENIZERS  # noqa: E402
+
+EVAL_SEED = 1_000_000  # held-out clips use seeds from here on; training uses 0 .. train_clips - 1
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--quick", action="store_true", help="tiny CPU smoke sizes; results go to /tmp")
+    p.add_argument("--out", type=Path, default=None, help="JSON path (Markdown is written beside it)")
+    p.add_argument("--size", type=int, default=128, help="training/eval frame size (square)")
+    p.add_argument("--frames", type=int, default=17, help="frames per training/eval clip (1 + 4k)")
+    p.add_argument("--clip-frames", type=int, default=33, help="frames generated per synthetic clip")
+    p.add_argument("--train-clips", type=int, default=1024)
+    p.add_argument("--eval-clips", type=int, default=64)
+    p.add_argument("--steps", type=int, default=30_000)
+    p.add_argument("--seconds", type=float, default=300.0, help="training time cap")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=6e-4)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--channels", type=int, default=64)
+    p.add_argument("--channel-mult", type=int, nargs="+", default=[1, 2, 2, 4])
+    p.add_argument("--num-res-blocks", type=int, default=1)
+    p.add_argument("--temporal-compression", type=int, default=4)
+    p.add_argument("--spatial-compression", type=int, default=8)
+    p.add_argument("--levels", type=int, nargs="+", default=[8, 8, 8, 5, 5, 5])
+    p.add_argument("--speed-size", type=int, default=128, help="frame size of the throughput measurement")
+    p.add_argument(
+        "--real-dir",
+        type=Path,
+        default=Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared" / "data" / "real")),
+    )
+    p.add_argument(
+        "--workers", type=int, default=min(16, os.cpu_count() or 1), help="clip generation processes"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.size, args.frames, args.clip_frames, args.speed_size = 32, 9, 13, 32
+        args.train_clips, args.eval_clips, args.batch_size = 16, 4, 2
+        args.steps, args.seconds, args.warmup, args.channels = 30, 120.0, 5, 8
+        args.device = "cpu" if args.device == "cuda" and not torch.cuda.is_available() else args.device
+    args.out = args.out or (
+        Path("/tmp/video_tokenizer_quick.json")
+        if args.quick
+        else ROOT / "benchmarks/results/video_tokenizer.json"
+    )
+    return args
+
+
+# ---------------------------------------------------------------------------------------------- data
+def _one_clip(job: tuple[int, int, int]) -> np.ndarray:
+    from unimo.data.synthetic.clip import generate_clip
+
+    seed, frames, size = job
+    return generate_clip(seed, frames, size, fps=20.0).frames  # (T, H, W, 3) uint8
+
+
+def synthetic_clips(first_seed: int, num: int, frames: int, size: int, workers: int) -> torch.Tensor:
+    """Return ``num`` generated clips as uint8 ``(N, T, H, W, 3)``."""
+    jobs = [(first_seed + i, frames, size) for i in range(num)]
+    if workers <= 1:
+        return torch.from_numpy(np.stack([_one_clip(j) for j in jobs]))
+    with ProcessPoolExecutor(workers) as pool:
+        return torch.from_numpy(np.stack(list(pool.map(_one_clip, jobs, chunksize=4))))
+
+
+def to_video(frames: torch.Tensor) -> torch.Tensor:
+    """Map uint8 ``(B, T, H, W, 3)`` to float ``(B, T, 3, H, W)`` in ``[-1, 1]``."""
+    return frames.permute(0, 1, 4, 2, 3).float() / 127.5 - 1
+
+
+def resize_crop(frames: np.ndarray, size: int) -> torch.Tensor:
+    """Resize the shorter side of uint8 ``(T, H, W, 3)`` to ``size``, centre-crop: ``(T, 3, S, S)``."""
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1  # (T, 3, H, W)
+    h, w = x.shape[-2:]
+    scale = size / min(h, w)
+    x = F.interpolate(
+        x,
+        size=(max(size, round(h * scale)), max(size, round(w * scale))),
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )
+    top, left = (x.shape[-2] - size) // 2, (x.shape[-1] - size) // 2
+    return x[..., top : top + size, left : left + size].clamp(-1, 1)
+
+
+def real_clips(real_dir: Path, frames: int, size: int, per_video: int = 4) -> dict[str, torch.Tensor]:
+    """Return ``{video name: (N, T, 3, S, S)}`` windows of the real mp4 files (up to ``per_video`` each)."""
+    from unimo.render.video_io import read_video
+
+    out = {}
+    for path in sorted(real_dir.glob("*.mp4")) if real_dir.is_dir() else []:
+        video, _ = read_video(path, num_frames=frames * per_video)
+        windows = [video[i * frames : (i + 1) * frames] for i in range(len(video) // frames)]
+        if windows:
+            out[path.stem] = torch.stack([resize_crop(w, size) for w in windows])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- training
+def sample_batch(data: torch.Tensor, batch_size: int, frames: int, gen: torch.Generator) -> torch.Tensor:
+    """Random clips, windows and flips of uint8 ``data`` (any device): ``(B, T, 3, H, W)`` in [-1, 1]."""
+    idx = torch.randint(0, data.shape[0], (batch_size,), generator=gen)
+    start = torch.randint(0, data.shape[1] - frames + 1, (batch_size,), generator=gen)
+    flip = (torch.rand(batch_size, generator=gen) < 0.5).to(data.device)
+    window = start[:, None] + torch.arange(frames)  # (B, T)
+    video = to_video(data[idx[:, None].to(data.device), window.to(data.device)])  # (B, T, 3, H, W)
+    return torch.where(flip[:, None, None, None, None], video.flip(-1), video)
+
+
+def lr_factor(progress: float, step: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.1 + 0.45 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespace) -> dict[str, Any]:
+    """Train with AdamW under bf16 autocast (CUDA); stop at ``--steps`` or ``--seconds``."""
+    opt = torch.optim.AdamW(tokenizer.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(args.seed)
+    use_bf16 = args.device.startswith("cuda")
+    start, step, history = time.perf_counter(), 0, []
+    while step < args.steps and time.perf_counter() - start < args.seconds:
+        progress = max(step / args.steps, (time.perf_counter() - start) / args.seconds)
+        for group in opt.param_groups:
+            group["lr"] = args.lr * lr_factor(progress, step, args.warmup)
+        video = sample_batch(data, args.batch_size, args.frames, gen)  # data already on the device
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
+            losses = tokenizer.loss(video)
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(tokenizer.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if step % max(args.steps // 50, 1) == 0 or step == 1:
+            history.append(
+                {
+                    "step": step,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    **{k: round(float(v.detach()), 5) for k, v in losses.items()},
+                }
+            )
+    return {
+        "steps": step,
+        "seconds": round(time.perf_counter() - start, 1),
+        "history": history,
+        "clips_seen": step * args.batch_size,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+@torch.inference_mode()
+def evaluate(
+    tokenizer: torch.nn.Module, clips: torch.Tensor, device: str, batch_size: int = 8
+) -> dict[str, float]:
+    """Round-trip float clips ``(N, T, 3, H, W)``; return mean PSNR (dB), SSIM and codebook usage."""
+    tokenizer.eval()
+    usage = CodebookUsage(tokenizer.vocab_size)
+    psnr, ssim = [], []
+    for chunk in clips.split(batch_size):
+        video = chunk.to(device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
+            ids = tokenizer.encode(video)
+            recon = tokenizer.decode(ids).float()
+        psnr.append(frame_psnr(recon, video).flatten().cpu())
+        ssim.append(frame_ssim(recon, video).flatten().cpu())
+        usage.update(ids.cpu())
+    stats = usage.compute()
+    return {
+        "psnr_db": round(float(torch.cat(psnr).mean()), 3),
+        "ssim": round(float(torch.cat(ssim).mean()), 4),
+        "codebook_usage": round(float(stats["usage"]), 4),
+        "frames": int(clips.shape[0] * clips.shape[1]),
+    }
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+@torch.inference_mode()
+def throughput(
+    tokenizer: torch.nn.Module, args: argparse.Namespace, batch: int = 8, iters: int = 10
+) -> dict[str, float]:
+    """Frames/s of encode, decode and encode + decode of a bf16 copy (inference mode)."""
+    model = copy.deepcopy(tokenizer).to(args.device, torch.bfloat16).eval()
+    video = (
+        torch.rand(
+            batch, args.frames, 3, args.speed_size, args.speed_size, device=args.device, dtype=torch.bfloat16
+        )
+        * 2
+        - 1
+    )
+    ids = model.encode(video)
+    timings = {}
+    for name, fn in {
+        "encode": lambda: model.encode(video),
+        "decode": lambda: model.decode(ids),
+        "encode_decode": lambda: model.decode(model.encode(video)),
+    }.items():
+        for _ in range(2 if args.quick else 3):  # warm-up (cuDNN autotuning)
+            fn()
+        _sync(args.device)
+        start = time.perf_counter()
+        for _ in range(2 if args.quick else iters):
+            fn()
+        _sync(args.device)
+        timings[f"{name}_fps"] = round(
+            batch * args.frames * (2 if args.quick else iters) / (time.perf_counter() - start), 1
+        )
+    return {**timings, "batch": batch, "frames": args.frames, "size": args.speed_size}
+
+
+# ---------------------------------------------------------------------------------------------- report
+def markdown(r: dict[str, Any]) -> str:
+    syn, speed, cfg = r["synthetic"], r["speed"], r["config"]
+    lines = [
+        "# Causal video tokenizer (CausalVideoTokenizer)",
+        "",
+        f"Device: {r['device']}; torch {r['versions']['torch']}; trained {r['train']['steps']} steps in "
+        f"{r['train']['seconds']} s (batch {cfg['batch_size']}, {cfg['frames']} frames of "
+        f"{cfg['size']}x{cfg['size']}, "
+        f"{cfg['train_clips']} synthetic clips); compression t x h x w = {r['compression']}, "
+        f"vocabulary {r['vocab_size']:,}, {r['params_m']} M parameters.",
+        "",
+        "| data | clips | PSNR (dB) | SSIM | codebook usage |",
+        "|---|---|---|---|---|",
+        f"| synthetic, held-out seeds | {cfg['eval_clips']} | {syn['psnr_db']} | {syn['ssim']} "
+        f"| {syn['codebook_usage']} |",
+    ]
+    for name, m in r["real"].get("videos", {}).items():
+        lines.append(
+            f"| real: {name} | {m['frames'] // cfg['frames']} | {m['psnr_db']} | {m['ssim']} "
+            f"| {m['codebook_usage']} |"
+        )
+    lines += [
+        "",
+        f"Throughput (bf16, {speed['size']}x{speed['size']}, batch {speed['batch']} x {speed['frames']} "
+        "frames): "
+        f"encode {speed['encode_fps']:,} frames/s, decode {speed['decode_fps']:,} frames/s, "
+        f"encode + decode {speed['encode_decode_fps']:,} frames/s.",
+        "",
+        f"Command: `python benchmarks/video_tokenizer.py {' '.join(r['argv'])}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def build(args: argparse.Namespace) -> torch.nn.Module:
+    return TOKENIZERS.build(
+        "CausalVideoTokenizer",
+        levels=args.levels,
+        temporal_compression=args.temporal_compression,
+        spatial_compression=args.spatial_compression,
+        channels=args.channels,
+        channel_mult=args.channel_mult,
+        num_res_blocks=args.num_res_blocks,
+        height=args.size,
+        width=args.size,
+    ).to(args.device)
+
+
+def evaluate_real(tokenizer: torch.nn.Module, args: argparse.Namespace) -> dict[str, Any]:
+    clips = real_clips(args.real_dir, args.frames, args.size)
+    if not clips:
+        return {"skipped": f"no mp4 files in {args.real_dir}"}
+    videos = {name: evaluate(tokenizer, c, args.device) for name, c in clips.items()}
+    total = sum(v["frames"] for v in videos.values())
+    mean = {
+        k: round(sum(v[k] * v["frames"] for v in videos.values()) / total, 4) for k in ("psnr_db", "ssim")
+    }
+    return {**mean, "frames": total, "videos": videos, "dir": str(args.real_dir)}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    t0 = time.perf_counter()
+    train_data = synthetic_clips(0, args.train_clips, args.clip_frames, args.size, args.workers).to(
+        args.device
+    )
+    eval_data = to_video(synthetic_clips(EVAL_SEED, args.eval_clips, args.frames, args.size, args.workers))
+    gen_seconds = round(time.perf_counter() - t0, 1)
+    print(f"generated {args.train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)
+    tokenizer = build(args)
+    if args.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True
+    training = train(tokenizer, train_data, args)
+    print(f"trained {training['steps']} steps in {training['seconds']} s", flush=True)
+    results = {
+        "synthetic": evaluate(tokenizer, eval_data, args.device),
+        "real": evaluate_real(tokenizer, args),
+        "speed": throughput(tokenizer, args),
+        "train": training,
+        "generation_seconds": gen_seconds,
+        "compression": [args.temporal_compression, args.spatial_compression, args.spatial_compression],
+        "vocab_size": tokenizer.vocab_size,
+        "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2),
+        "device": device_name(args.device),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "versions": {"python": platform.python_version(), "torch": torch.__version__},
+        "argv": list(argv if argv is not None else sys.argv[1:]),
+        "total_seconds": None,
+    }
+    results["encode_decode_fps"] = results["speed"]["encode_decode_fps"]
+    results["total_seconds"] = round(time.perf_counter() - t0, 1)
+    write_atomic(args.out, json.dumps(results, indent=2) + "\n")
+    write_atomic(args.out.with_suffix(".md"), markdown(results))
+    print(markdown(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
