@@ -16,6 +16,7 @@ from scipy.ndimage import gaussian_filter1d
 from unimo.data.synthetic.config import SynthConfig
 from unimo.render.camera import Camera, intrinsics, look_at
 
+TRACK_TRAVEL = 2.0  # metres; a person travelling farther is usually followed by a tracking camera
 MAX_STATIC_DISTANCE = 6.0  # metres; beyond this a static shot of a travelling person becomes a track
 
 
@@ -46,6 +47,9 @@ def sample_camera(
     height = rng.uniform(*config.camera_height)
     fill = rng.uniform(*config.fill)
     mode = str(rng.choice(config.camera_modes)) if moving else "static"
+    travel = np.linalg.norm(points[-1, :, [0, 2]].mean(-1) - points[0, :, [0, 2]].mean(-1))  # metres
+    if moving and "track" in config.camera_modes and travel > TRACK_TRAVEL and rng.random() < 0.7:
+        mode = "track"  # follow most walkers and runners rather than shooting them small from afar
     azimuth = facing_deg + (rng.uniform(-70, 70) if rng.random() < config.front_bias else rng.uniform(0, 360))
     motion = {
         "orbit": rng.choice([-1, 1]) * rng.uniform(15, 45),

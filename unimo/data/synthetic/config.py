@@ -48,6 +48,8 @@ class SynthConfig:
         motion: Motion planning settings.
         lod: Mannequin level of detail (2: 1.3 k faces, fastest; 1: with fingers; 0: finest).
         supersample: Render the body at this multiple of the size and average down (anti-aliasing).
+        background_scale: Render the background at this fraction of the size, then upsample (speed; it
+            reads as a slight depth-of-field blur behind the sharp person).
         fov_deg: (min, max) vertical field of view.
         camera_height: (min, max) camera height above the ground in metres.
         fill: (min, max) fraction of the image height the person's extent may fill.
@@ -59,6 +61,7 @@ class SynthConfig:
     motion: MotionConfig = field(default_factory=MotionConfig)
     lod: int = 2
     supersample: int = 2
+    background_scale: float = 0.5
     fov_deg: tuple[float, float] = (35.0, 60.0)
     camera_height: tuple[float, float] = (0.6, 2.2)
     fill: tuple[float, float] = (0.5, 0.85)
