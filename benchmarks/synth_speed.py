@@ -51,7 +51,7 @@ def bench_size(size: int, pool: ProcessPoolExecutor, args: argparse.Namespace) -
     """Time motion, rendering, single-process clips and pooled clips at one image size."""
     seeds = list(range(args.clips))
     n, fps = args.frames, args.fps
-    config = SynthConfig()
+    config = SynthConfig(supersample=args.supersample)
     scenes = []
     for seed in seeds:  # prepared outside the render timer
         clip = generate_clip(seed, n, size, fps, config=config)
@@ -62,14 +62,16 @@ def bench_size(size: int, pool: ProcessPoolExecutor, args: argparse.Namespace) -
         return sum(generate_motion(seed, n, fps).num_frames for seed in seeds)
 
     def renders() -> int:
-        return sum(len(render_person(m, c, look, bg, lod=config.lod, supersample=config.supersample,
+        supersample = config.supersample or (2 if size < 192 else 1)  # as generate_clip resolves 0
+        return sum(len(render_person(m, c, look, bg, lod=config.lod, supersample=supersample,
                                      background_scale=config.background_scale)) for m, c, look, bg in scenes)
 
     def clips() -> int:
-        return sum(len(generate_clip(seed, n, size, fps).frames) for seed in seeds)
+        return sum(len(generate_clip(seed, n, size, fps, config=config).frames) for seed in seeds)
 
     def pooled() -> int:
-        made = pool.map(generate_clip, seeds, [n] * len(seeds), [size] * len(seeds), [fps] * len(seeds))
+        k = len(seeds)
+        made = pool.map(generate_clip, seeds, [n] * k, [size] * k, [fps] * k, [True] * k, [config] * k)
         return sum(len(c.frames) for c in made)
 
     row = {"size": size, "motion_fps": best_rate(motions, args.repeats),
@@ -105,7 +107,7 @@ def write_report(report: dict[str, Any], out: Path) -> None:
         "",
         f"Clips of {a['frames']} frames at {a['fps']} fps, {a['clips']} seeds per figure, best of "
         f"{a['repeats']}; generator {report['generator_version']} (mesh lod {cfg['lod']}, supersample "
-        f"{cfg['supersample']}, background scale {cfg['background_scale']}).",
+        f"{cfg['supersample'] or '2 below 192 px, else 1'}, background scale {cfg['background_scale']}).",
         f"Machine: {m['cpu']}, {m['cores']} cores shared with other jobs (1-min load "
         f"{m['load_1min_at_start']} at the start), torch {m['torch']}, 1 thread per process.",
         "",
@@ -132,6 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--fps", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--supersample", type=int, default=SynthConfig().supersample, help="0: automatic")
     parser.add_argument("--out", type=Path, default=RESULTS / "synth_speed")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -141,7 +144,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         list(pool.map(generate_clip, range(args.workers), [4] * args.workers, [32] * args.workers,
                       [args.fps] * args.workers))  # start and warm the workers outside the timers
         results = [bench_size(size, pool, args) for size in args.sizes]
-    report = {"generator_version": GENERATOR_VERSION, "config": SynthConfig().to_dict(), "machine": info,
+    config = SynthConfig(supersample=args.supersample).to_dict()
+    report = {"generator_version": GENERATOR_VERSION, "config": config, "machine": info,
               "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
               "results": results}
     write_report(report, args.out)

@@ -73,7 +73,8 @@ def generate_clip(
     hips = joints[0, 1] - joints[0, 2]  # left minus right hip: the body's left
     facing = float(np.degrees(np.arctan2(-hips[2], hips[0])))  # forward = left turned by -90 degrees
     camera, shot = sample_camera(rng, verts[:, ::3], facing, size, fps, config, camera_motion)
-    frames = render_person(motion, camera, look, scene, supersample=config.supersample, mesh=mesh,
+    supersample = config.supersample or (2 if size < 192 else 1)
+    frames = render_person(motion, camera, look, scene, supersample=supersample, mesh=mesh,
                            background_scale=config.background_scale)
     meta = {
         "seed": int(seed),
@@ -81,6 +82,7 @@ def generate_clip(
         "num_frames": int(num_frames),
         "size": int(size),
         "fps": float(fps),
+        "supersample": int(supersample),
         "kinds": [p["kind"] for p in plan],
         "plan": plan,
         "betas": betas.tolist(),
