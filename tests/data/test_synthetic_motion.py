@@ -131,6 +131,8 @@ def test_locomotion_moves_forward_with_alternating_legs(motions: dict[str, list]
             facing = np.cross(joints[:, 1] - joints[:, 2], [0.0, 1.0, 0.0])  # forward = left x up
             ahead = np.sign((lead * facing).sum(-1))  # which foot is in front
             assert (np.diff(ahead) != 0).sum() >= 2  # the legs take turns
+            pace = np.linalg.norm(np.diff(joints[:, 0, [0, 2]], axis=0), axis=-1) * FPS  # (T-1,) m/s
+            assert np.percentile(pace, 10) > 0.5 * np.percentile(pace, 90)  # no surging (gait re-timing)
     assert 0.6 < min(speeds["walk"]) and max(speeds["walk"]) < 2.2
     assert min(speeds["run"]) > max(speeds["walk"])
 
