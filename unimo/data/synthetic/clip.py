@@ -76,19 +76,9 @@ def generate_clip(
     supersample = config.supersample or (2 if size < 192 else 1)
     frames = render_person(motion, camera, look, scene, supersample=supersample, mesh=mesh,
                            background_scale=config.background_scale)
-    meta = {
-        "seed": int(seed),
-        "generator_version": GENERATOR_VERSION,
-        "num_frames": int(num_frames),
-        "size": int(size),
-        "fps": float(fps),
-        "supersample": int(supersample),
-        "kinds": [p["kind"] for p in plan],
-        "plan": plan,
-        "betas": betas.tolist(),
-        "appearance": look.to_dict(),
-        "background": scene.to_dict(),
-        "camera": shot,
-        "config": config.to_dict(),
-    }
+    meta = {"seed": int(seed), "generator_version": GENERATOR_VERSION, "num_frames": int(num_frames),
+            "size": int(size), "fps": float(fps), "supersample": int(supersample),
+            "kinds": [p["kind"] for p in plan], "plan": plan, "betas": betas.tolist(),
+            "appearance": look.to_dict(), "background": scene.to_dict(), "camera": shot,
+            "config": config.to_dict()}  # fmt: skip
     return SyntheticClip(frames=frames, motion=motion, camera=camera, meta=meta)
