@@ -55,6 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--eval-clips", type=int, default=64)
     p.add_argument("--steps", type=int, default=30_000)
     p.add_argument("--seconds", type=float, default=300.0, help="training time cap")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=450.0,
+        help="whole-run time cap: training is shortened so data generation + training + 60 s fit",
+    )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--warmup", type=int, default=300)
@@ -174,7 +180,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         torch.nn.utils.clip_grad_norm_(tokenizer.parameters(), 1.0)
         opt.step()
         step += 1
-        if step % max(args.steps // 50, 1) == 0 or step == 1:
+        if step == 1 or time.perf_counter() - start >= len(history) * args.seconds / 40:  # ~40 records
             history.append(
                 {
                     "step": step,
@@ -332,13 +338,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     t0 = time.perf_counter()
-    train_data = synthetic_clips(0, args.train_clips, args.clip_frames, args.size, args.workers).to(
-        args.device
-    )
+    # Generate everything before CUDA is initialised (the worker processes are forked).
+    train_data = synthetic_clips(0, args.train_clips, args.clip_frames, args.size, args.workers)
     eval_data = to_video(synthetic_clips(EVAL_SEED, args.eval_clips, args.frames, args.size, args.workers))
+    train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3); batches are cut on the device
     gen_seconds = round(time.perf_counter() - t0, 1)
     print(f"generated {args.train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)
     tokenizer = build(args)
+    args.seconds = max(min(args.seconds, args.budget - gen_seconds - 60.0), 10.0)
     if args.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True
     training = train(tokenizer, train_data, args)
