@@ -192,6 +192,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         "steps": step,
         "seconds": round(time.perf_counter() - start, 1),
         "history": history,
+        "final": {k: round(float(v.detach()), 5) for k, v in losses.items()} if step else {},
         "clips_seen": step * args.batch_size,
     }
 
