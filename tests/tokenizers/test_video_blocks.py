@@ -15,6 +15,7 @@ from unimo.tokenizers.causal_blocks import (
     patchify,
     unpatchify,
 )
+from unimo.tokenizers.discriminator import PatchDiscriminator
 from unimo.tokenizers.image_losses import ssim
 from unimo.tokenizers.video_autoencoder import StagePlan
 
@@ -84,3 +85,10 @@ def test_ssim_matches_torchmetrics_on_valid_windows() -> None:
     assert float(ssim(x, x)) == pytest.approx(1.0, abs=1e-6)
     with pytest.raises(ValueError, match="smaller than"):
         ssim(torch.zeros(1, 3, 8, 8), torch.zeros(1, 3, 8, 8))
+
+
+@pytest.mark.parametrize("channels", [7, 32])
+def test_patch_discriminator_shapes(channels: int) -> None:
+    disc = PatchDiscriminator(channels, num_layers=3)
+    logits = disc(torch.rand(2, 3, 32, 48) * 2 - 1)
+    assert logits.shape == (2, 1, 4, 6)  # one logit per 8x8-strided patch

@@ -52,9 +52,9 @@ class FrameNorm(nn.Module):
     """Normalise every frame over ``(C, H, W)`` (GroupNorm with one group, per frame), then scale and shift.
 
     Per frame, so normalisation stays causal; one group, because per-channel statistics (many groups)
-    erase each channel's mean, i.e. the frame's colour, which the decoder then cannot restore (measured:
-    32 groups trained to ~12 dB where one group reached ~19 dB in the same steps). Statistics are taken in
-    float32 so bf16 autocast stays accurate.
+    remove every channel's mean, i.e. much of a frame's colour, which the decoder must then rebuild (in
+    small CPU runs, decoders with many groups learned markedly slower). Statistics are taken in float32
+    so bf16 autocast stays accurate.
 
     Args:
         channels: Channels ``C``.

@@ -7,6 +7,8 @@ are scored independently (time folded into the batch), which is enough to sharpe
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -27,7 +29,7 @@ class PatchDiscriminator(nn.Module):
             out = channels * min(2**i, 8)
             layers += [
                 nn.Conv2d(width, out, 4, stride=2, padding=1),
-                nn.GroupNorm(min(32, out // 4), out),
+                nn.GroupNorm(math.gcd(32, out), out),
                 nn.LeakyReLU(0.2),
             ]
             width = out
