@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-# Smooth-L1 switches from quadratic to linear at this error (normalised units): nearly L1, so small
-# errors keep a useful gradient, but differentiable at 0.
-SMOOTH_L1_BETA = 0.05
+# Smooth-L1 is quadratic below this error (normalised units, i.e. most errors) and linear above, so
+# outliers do not dominate. 1.0 as in T2M-GPT. Measured on CPU (width 64, 800 steps, synthetic): 0.05,
+# i.e. nearly L1, trained much slower: 55 mm MPJPE against 37 mm.
+SMOOTH_L1_BETA = 1.0
 
 
 @dataclass
