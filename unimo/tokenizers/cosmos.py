@@ -65,6 +65,22 @@ def compression_from_name(checkpoint_dir: str | Path) -> tuple[int, int] | None:
     return t, h
 
 
+def resolve_compression(
+    checkpoint_dir: str | Path, temporal: int | None, spatial: int | None
+) -> tuple[int, int]:
+    """Return ``(temporal, spatial)``: the given values, missing ones read from the folder name."""
+    if temporal is not None and spatial is not None:
+        return temporal, spatial
+    named = compression_from_name(checkpoint_dir)
+    if named is None:
+        raise ValueError(
+            f"CosmosDiscreteVideoTokenizer: cannot read the compression from the folder name "
+            f"{Path(checkpoint_dir).name!r} (no 'DV<t>x<h>x<w>'); "
+            "set temporal_compression and spatial_compression"
+        )
+    return temporal or named[0], spatial or named[1]
+
+
 def _load_jit(path: Path, device: torch.device, dtype: torch.dtype) -> torch.jit.ScriptModule:
     with (
         warnings.catch_warnings()
@@ -113,16 +129,9 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
     ) -> None:
         super().__init__()
         paths = check_cosmos_folder(checkpoint_dir)
-        if temporal_compression is None or spatial_compression is None:
-            named = compression_from_name(checkpoint_dir)
-            if named is None:
-                raise ValueError(
-                    f"CosmosDiscreteVideoTokenizer: cannot read the compression from the folder name "
-                    f"{Path(checkpoint_dir).name!r} (no 'DV<t>x<h>x<w>'); set temporal_compression "
-                    "and spatial_compression"
-                )
-            temporal_compression = temporal_compression or named[0]
-            spatial_compression = spatial_compression or named[1]
+        temporal_compression, spatial_compression = resolve_compression(
+            checkpoint_dir, temporal_compression, spatial_compression
+        )
         if not hasattr(torch, dtype) or not isinstance(getattr(torch, dtype), torch.dtype):
             raise ValueError(
                 f"CosmosDiscreteVideoTokenizer.dtype: expected a torch dtype name, got {dtype!r}"
