@@ -2,7 +2,7 @@
 
 Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
 
-    python benchmarks/motion_tokenizer.py --device cuda            # all variants, ~7 min on one H100
+    python benchmarks/motion_tokenizer.py --device cuda            # 8 variants x 45 s + ~1 min, one H100
     python benchmarks/motion_tokenizer.py --quick                  # CPU smoke run, writes to /tmp
 
 Every variant is trained from scratch on the same synthetic motions (``unimo.data.synthetic``, exact
@@ -14,8 +14,16 @@ whichever is further along, so a time-capped run still anneals.
 Metrics (``unimo.metrics.motion``; joints from the licence-free mannequin body, 22 joints) compare the
 round trip ``decode(encode(x))`` with the canonicalised input (same frame, see
 ``unimo.tokenizers.motion_features``): MPJPE (hip-centred, mm), PA-MPJPE (per-frame Procrustes, mm),
-acceleration error (mm/frame^2), per-parameter errors, and codebook usage (fraction of the vocabulary used
-on the held-out synthetic set). Writes JSON + a Markdown table with the full config, device and versions.
+acceleration error (mm/frame^2), per-parameter errors, codebook usage (fraction of the vocabulary used
+on the held-out synthetic set), and the diagnostic ``mpjpe_true_betas_mm``: MPJPE with the reconstructed
+betas replaced by the true ones, i.e. the pose-only error (a betas error of 1 on beta_0 alone costs ~32 mm
+MPJPE on the mannequin body, so shape matters as much as pose here). Writes JSON + a Markdown table with
+the full config, device and versions.
+
+Variants: ``experts_*`` = ``MotionVQVAETokenizer`` (expert decoders), ``single_*`` = single decoder,
+``s<k>`` = tokens per latent step, ``k<K>`` = codebook size, ``fsq_*`` = ``MotionFSQTokenizer``,
+``*_no_joint_loss`` = joint-position loss off, ``*_augment10`` = 10 degree pose augmentation
+(``perturb_pose``). All share width/depth/code_dim and the same time budget.
 """
 
 from __future__ import annotations
@@ -41,18 +49,24 @@ from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.motion import MPJPE, PAMPJPE, AccelError  # noqa: E402
 from unimo.tasks.motion_tokenizer import parameter_errors  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
+from unimo.tokenizers.loading import export_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_augment import perturb_pose  # noqa: E402
 from unimo.tokenizers.motion_losses import MotionLossWeights, body_joints  # noqa: E402
 
 MAIN = "experts_s4_k1024"
-# name: (registered class, arguments on top of the shared size arguments)
-VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "experts_s4_k1024": ("MotionVQVAETokenizer", {"scale": 4, "codebook_size": 1024}),
-    "single_s4_k1024": ("MotionVQVAESingleDecoderTokenizer", {"scale": 4, "codebook_size": 1024}),
-    "experts_s2_k1024": ("MotionVQVAETokenizer", {"scale": 2, "codebook_size": 1024}),
-    "experts_s1_k1024": ("MotionVQVAETokenizer", {"scale": 1, "codebook_size": 1024}),
-    "experts_s4_k512": ("MotionVQVAETokenizer", {"scale": 4, "codebook_size": 512}),
-    "fsq_s4_1000": ("MotionFSQTokenizer", {"scale": 4, "levels": [8, 5, 5, 5]}),
+VQ, SINGLE, FSQ = "MotionVQVAETokenizer", "MotionVQVAESingleDecoderTokenizer", "MotionFSQTokenizer"
+# name: (registered class, arguments on top of the shared size arguments, overrides of
+# {"loss_weights": {...}, "pose_noise_deg": ...} for this variant)
+VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "experts_s4_k1024": (VQ, {"scale": 4, "codebook_size": 1024}, {}),
+    "single_s4_k1024": (SINGLE, {"scale": 4, "codebook_size": 1024}, {}),
+    "experts_s2_k1024": (VQ, {"scale": 2, "codebook_size": 1024}, {}),
+    "experts_s1_k1024": (VQ, {"scale": 1, "codebook_size": 1024}, {}),
+    "experts_s4_k512": (VQ, {"scale": 4, "codebook_size": 512}, {}),
+    "experts_s4_k1024_no_joint_loss": (VQ, {"scale": 4, "codebook_size": 1024},
+                                       {"loss_weights": {"joints": 0.0}}),
+    "fsq_s4_1000": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]}, {}),
+    "experts_s4_k1024_augment10": (VQ, {"scale": 4, "codebook_size": 1024}, {"pose_noise_deg": 10.0}),
 }
 QUICK_VARIANTS = ["experts_s4_k1024", "single_s4_k1024", "experts_s1_k1024"]
 
@@ -63,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="tiny sizes for a CPU smoke run (results to /tmp)")
     p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=None)
     p.add_argument("--steps", type=int, default=6000, help="max training steps per variant")
-    p.add_argument("--seconds", type=float, default=55.0, help="max training seconds per variant")
+    p.add_argument("--seconds", type=float, default=45.0, help="max training seconds per variant")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--num-frames", type=int, default=64, help="training window length")
     p.add_argument("--fps", type=float, default=20.0)
@@ -74,12 +88,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--code-dim", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
-    p.add_argument("--pose-noise-deg", type=float, default=10.0, help="training pose augmentation (0: off)")
+    p.add_argument("--pose-noise-deg", type=float, default=0.0, help="training pose augmentation (0: off)")
     p.add_argument("--loss-weights", type=json.loads, default={}, help="JSON overrides: '{\"betas\": 5}'")
     p.add_argument("--seed", type=int, default=0)
     real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
     p.add_argument("--real-dir", type=Path, default=real_dir)
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/, /tmp if --quick)")
+    p.add_argument("--export", type=Path, default=None, help="export the main variant's tokenizer here")
     args = p.parse_args(argv)
     if args.quick:
         args.__dict__.update(steps=min(args.steps, 300), seconds=min(args.seconds, 25.0), batch_size=32,
@@ -135,7 +150,8 @@ def lr_factor(progress: float, warmup_fraction: float) -> float:
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(rest, 1.0)))
 
 
-def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespace) -> dict[str, Any]:
+def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespace,
+          pose_noise_deg: float) -> dict[str, Any]:
     """Train on random windows of ``data`` ``(N, L, 79)`` (on the device) until steps or seconds run out."""
     opt = torch.optim.AdamW(tokenizer.parameters(), lr=args.lr, betas=(0.9, 0.99))
     gen = torch.Generator(device="cpu").manual_seed(args.seed)
@@ -153,7 +169,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         offset = torch.randint(0, data.shape[1] - args.num_frames + 1, (args.batch_size, 1), generator=gen)
         frames = offset + torch.arange(args.num_frames)  # (B, T)
         batch = data[clip[:, None].to(data.device), frames.to(data.device)]  # (B, T, 79)
-        batch = perturb_pose(batch, args.pose_noise_deg)
+        batch = perturb_pose(batch, pose_noise_deg)
         losses = tokenizer.loss(batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
@@ -173,7 +189,8 @@ def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size
              ) -> dict[str, float]:
     """Round-trip ``motions`` (each ``(B, T, 79)``) through ids; return joint and parameter errors."""
     tokenizer.eval()
-    metrics = {"mpjpe_mm": MPJPE(), "pa_mpjpe_mm": PAMPJPE(), "accel_mm_f2": AccelError()}
+    metrics = {"mpjpe_mm": MPJPE(), "pa_mpjpe_mm": PAMPJPE(), "accel_mm_f2": AccelError(),
+               "mpjpe_true_betas_mm": MPJPE()}
     usage = CodebookUsage(tokenizer.vocab_size)
     params: dict[str, list[float]] = {}
     for group in motions:
@@ -183,8 +200,12 @@ def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size
             recon = tokenizer.decode(ids, num_frames=chunk.shape[1])
             target = tokenizer.features.canonicalize(chunk)
             pred_j, target_j = body_joints(recon).cpu(), body_joints(target).cpu()
-            for metric in metrics.values():
-                metric.update(pred_j, target_j)
+            for key, metric in metrics.items():
+                if key != "mpjpe_true_betas_mm":
+                    metric.update(pred_j, target_j)
+            # Diagnostic: the pose-only error, with the reconstruction's betas replaced by the input's.
+            recon[..., 63:73] = target[..., 63:73]
+            metrics["mpjpe_true_betas_mm"].update(body_joints(recon).cpu(), target_j)
             for k, v in parameter_errors(recon, target).items():
                 params.setdefault(k, []).append(float(v) * chunk.shape[0])
     total = sum(g.shape[0] for g in motions)
@@ -196,20 +217,24 @@ def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size
 
 def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, eval_data: torch.Tensor,
                 real: dict[str, torch.Tensor]) -> dict[str, Any]:
-    cls, extra = VARIANTS[name]
-    kwargs = {"width": args.width, "depth": args.depth, **extra,
-              "loss_weights": MotionLossWeights(**args.loss_weights)}
+    cls, extra, overrides = VARIANTS[name]
+    weights = MotionLossWeights(**{**args.loss_weights, **overrides.get("loss_weights", {})})
+    kwargs = {"width": args.width, "depth": args.depth, **extra, "loss_weights": weights}
     if cls != "MotionFSQTokenizer":
         kwargs["code_dim"] = args.code_dim
     torch.manual_seed(args.seed)
     tokenizer = TOKENIZERS.build(cls, **kwargs).to(args.device)
     tokenizer.fit_normalization(train_data[i: i + 256] for i in range(0, min(len(train_data), 2048), 256))
+    pose_noise_deg = overrides.get("pose_noise_deg", args.pose_noise_deg)
     result = {"class": cls, "tokenizer": tokenizer.config(), "tokens_per_frame": tokenizer.tokens_per_frame,
+              "pose_noise_deg": pose_noise_deg,
               "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2)}
     body_joints(train_data[:1, :2])  # build the body model before the training clock starts
-    result.update(train(tokenizer, train_data, args))
+    result.update(train(tokenizer, train_data, args, pose_noise_deg))
     result["synthetic"] = evaluate(tokenizer, [eval_data])
     result["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
+    if args.export is not None and name == (MAIN if MAIN in args.variants else args.variants[0]):
+        export_tokenizer(tokenizer, args.export)
     print(f"{name}: {result['steps']} steps in {result['train_seconds']} s | "
           f"synthetic {result['synthetic']} | real {result['real']}", flush=True)
     return result
@@ -220,14 +245,16 @@ def markdown(results: dict[str, Any]) -> str:
     """Return a Markdown table of every variant (real = the first real clip, usually the AMASS one)."""
     real_name = next(iter(results["real_clips"]), None)
     head = ("| variant | tokens/frame | params (M) | steps | synthetic MPJPE | PA-MPJPE | accel | "
-            f"real MPJPE ({real_name}) | real PA-MPJPE | codebook usage |")
-    rows = [head, "|" + "---|" * 10]
+            f"MPJPE, true betas | real MPJPE ({real_name}) | real PA-MPJPE | real MPJPE, true betas | "
+            "codebook usage |")
+    rows = [head, "|" + "---|" * 12]
     for name, r in results["variants"].items():
         s, real = r["synthetic"], r["real"].get(real_name, {})
         rows.append(f"| {name} | {r['tokens_per_frame']:.2f} | {r['params_m']} | {r['steps']} | "
                     f"{s['mpjpe_mm']} | {s['pa_mpjpe_mm']} | {s['accel_mm_f2']} | "
+                    f"{s['mpjpe_true_betas_mm']} | "
                     f"{real.get('mpjpe_mm', '-')} | {real.get('pa_mpjpe_mm', '-')} | "
-                    f"{s['codebook_usage']:.1%} |")
+                    f"{real.get('mpjpe_true_betas_mm', '-')} | {s['codebook_usage']:.1%} |")
     notes = (f"\nMPJPE/PA-MPJPE in mm, accel in mm/frame^2 at {results['config']['fps']} fps; device: "
              f"{results['device']}; main variant: {results['config']['main_variant']}.\n")
     return "\n".join(rows) + "\n" + notes
@@ -269,7 +296,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in args.variants:
         results["variants"][name] = run_variant(name, args, train_data, eval_data, real)
     best = results["variants"][main_name]
-    results.update(synthetic=best["synthetic"], real=best["real"],
+    # "real": the first real clip (the AMASS SMPL-H mocap); every clip stays under "real_per_clip".
+    first_real = next(iter(best["real"].values()), {})
+    results.update(synthetic=best["synthetic"], real={**first_real, "clip": next(iter(best["real"]), None)},
+                   real_per_clip=best["real"],
                    codebook_usage=best["synthetic"]["codebook_usage"],
                    total_seconds=round(time.perf_counter() - t0, 1))
     write_atomic(args.out, json.dumps(results, indent=2) + "\n")
