@@ -1,4 +1,5 @@
-"""Pose augmentation: random per-clip joint offsets of the requested size, nothing else touched."""
+"""Pose augmentation: random per-clip joint and root offsets of the requested size; shape and translation
+untouched."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from unimo.tokenizers.motion_augment import perturb_pose
 
 
 def joint_angles_deg(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Angle (degrees) between the body-joint rotations of two motions: ``(B, T, 21)``."""
-    rel = axis_angle_to_matrix(a[..., :63].unflatten(-1, (21, 3))).transpose(-1, -2) @ \
-        axis_angle_to_matrix(b[..., :63].unflatten(-1, (21, 3)))  # (B, T, 21, 3, 3)
+    """Angle (degrees) between the root + body-joint rotations of two motions: ``(B, T, 22)``."""
+
+    def rotations(m: torch.Tensor) -> torch.Tensor:
+        aa = torch.cat([m[..., None, 73:76], m[..., :63].unflatten(-1, (21, 3))], dim=-2)  # (B, T, 22, 3)
+        return axis_angle_to_matrix(aa)
+
+    rel = rotations(a).transpose(-1, -2) @ rotations(b)  # (B, T, 22, 3, 3)
     return torch.rad2deg(torch.acos(((rel.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2).clamp(-1, 1)))
 
 
 def test_constant_offsets_of_the_requested_size() -> None:
     motion = 0.3 * torch.randn(64, 8, 79)
     out = perturb_pose(motion, std_deg=10.0, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(out[..., 63:], motion[..., 63:])  # shape, orientation, translation untouched
+    assert torch.equal(out[..., 63:73], motion[..., 63:73]) and torch.equal(out[..., 76:], motion[..., 76:])
     angle = joint_angles_deg(motion, out)
     assert (angle - angle[:, :1]).abs().max() < 0.1  # one offset per clip and joint
     # The norm of a 3D Gaussian with sigma 10 degrees has mean 10 * sqrt(8 / pi) ~ 16 degrees.

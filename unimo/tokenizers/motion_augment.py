@@ -2,9 +2,10 @@
 
 A tokenizer only reconstructs what it has seen. Procedural motion uses idealised joints (a hinge elbow
 never twists, wrists stay in a few planes), so real mocap lands far outside the training distribution
-in some rotation channels. ``perturb_pose`` widens the pose distribution: every clip gets a random,
-constant rotation offset per body joint (a different "posture" or joint convention), plus optionally a
-slow random drift. The tokenizer is still trained to reproduce its (augmented) input exactly.
+in some rotation channels (and mocap pelvises tilt where procedural ones stay upright). ``perturb_pose``
+widens the distribution: every clip gets a random, constant rotation offset per joint, the root (global
+orientation) included (a different "posture" or joint convention), plus optionally a slow random drift.
+The tokenizer is still trained to reproduce its (augmented) input exactly.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import math
 
 import torch
 
-from unimo.body.motion import POSE_SLICE
+from unimo.body.motion import ORIENT_SLICE, POSE_SLICE
 from unimo.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 
 
 def perturb_pose(motion: torch.Tensor, std_deg: float, drift_deg: float = 0.0,
                  generator: torch.Generator | None = None) -> torch.Tensor:
-    """Return ``motion`` ``(B, T, 79)`` with each body joint rotated by a random per-clip offset.
+    """Return ``motion`` ``(B, T, 79)`` with the root and each body joint rotated by a random offset.
 
     Args:
         motion: SMPL-X motion channels.
@@ -31,12 +32,14 @@ def perturb_pose(motion: torch.Tensor, std_deg: float, drift_deg: float = 0.0,
         return motion
     b, t, _ = motion.shape
     opts = {"device": motion.device, "dtype": motion.dtype, "generator": generator}
-    offset = torch.randn(b, 1, 21, 3, **opts) * math.radians(std_deg)  # (B, 1, 21, 3)
+    offset = torch.randn(b, 1, 22, 3, **opts) * math.radians(std_deg)  # (B, 1, 22, 3): root + 21 joints
     if drift_deg > 0:
         ramp = torch.linspace(-1, 1, t, device=motion.device, dtype=motion.dtype)[None, :, None, None]
-        offset = offset + ramp * torch.randn(b, 1, 21, 3, **opts) * math.radians(drift_deg)  # (B, T, 21, 3)
-    pose = axis_angle_to_matrix(motion[..., POSE_SLICE].unflatten(-1, (21, 3)))  # (B, T, 21, 3, 3)
-    pose = pose @ axis_angle_to_matrix(offset)  # offset applied in each joint's own frame
+        offset = offset + ramp * torch.randn(b, 1, 22, 3, **opts) * math.radians(drift_deg)  # (B, T, 22, 3)
+    joints = torch.cat([motion[..., None, ORIENT_SLICE], motion[..., POSE_SLICE].unflatten(-1, (21, 3))], -2)
+    rot = axis_angle_to_matrix(joints) @ axis_angle_to_matrix(offset)  # (B, T, 22, 3, 3), in the joint frame
+    aa = matrix_to_axis_angle(rot)  # (B, T, 22, 3)
     out = motion.clone()
-    out[..., POSE_SLICE] = matrix_to_axis_angle(pose).flatten(-2)
+    out[..., ORIENT_SLICE] = aa[..., 0, :]
+    out[..., POSE_SLICE] = aa[..., 1:, :].flatten(-2)
     return out
