@@ -107,6 +107,9 @@ class MotionFeatures(nn.Module):
         for name in ("pose", "orient"):
             floor[self.groups[name]] = rotation_min_std
         self.register_buffer("std_floor", floor, persistent=False)  # (F,)
+        # Constants as buffers, so they follow .to(device) and no step copies them host -> GPU (a sync).
+        self.register_buffer("to_y_up", _TO_Y_UP.clone(), persistent=False)  # (6, 3, 3)
+        self.register_buffer("pelvis", torch.tensor(PELVIS_REST), persistent=False)  # (3,)
         self.register_buffer("mean", torch.zeros(start))
         self.register_buffer("std", torch.ones(start))
         self.register_buffer("fitted", torch.tensor(False))
@@ -116,13 +119,13 @@ class MotionFeatures(nn.Module):
         """Return ``G`` ``(B, 3, 3)`` and the shift ``(B, 3)`` that canonicalise ``motion`` ``(B, T, 79)``."""
         _check_motion(motion)
         rot = axis_angle_to_matrix(motion[..., ORIENT_SLICE])  # (B, T, 3, 3)
-        up = _TO_Y_UP.to(motion)[self._up_index(rot)]  # (B, 3, 3)
+        up = self.to_y_up.to(motion.dtype)[self._up_index(rot)]  # (B, 3, 3)
         forward = up @ rot[:, 0, :, 2:3]  # (B, 3, 1): body +Z of frame 0, y-up world
         yaw = torch.atan2(forward[:, 0, 0], forward[:, 2, 0])  # (B,)
         g = yaw_matrix(-yaw) @ up  # (B, 3, 3)
-        pelvis = torch.tensor(PELVIS_REST, dtype=motion.dtype, device=motion.device)
+        pelvis = self.pelvis.to(motion.dtype)
         start = (g @ (motion[:, 0, TRANSL_SLICE] + pelvis)[..., None])[..., 0] - pelvis  # (B, 3)
-        shift = start * torch.tensor([1.0, 0.0, 1.0], dtype=motion.dtype, device=motion.device)
+        shift = torch.stack([start[:, 0], torch.zeros_like(start[:, 1]), start[:, 2]], dim=-1)  # horizontal
         return g, shift
 
     def _up_index(self, rot: torch.Tensor) -> torch.Tensor:
@@ -138,7 +141,7 @@ class MotionFeatures(nn.Module):
     def canonicalize(self, motion: torch.Tensor) -> torch.Tensor:
         """Return ``motion`` ``(B, T, 79)`` moved into the canonical frame (see the module docstring)."""
         g, shift = self.canonical_transform(motion)
-        return _apply_rigid(motion, g, shift)
+        return self._apply_rigid(motion, g, shift)
 
     def to_world(self, canonical: torch.Tensor, first_frame: torch.Tensor) -> torch.Tensor:
         """Undo ``canonicalize``: put canonical motion ``(B, T, 79)`` where ``first_frame`` ``(B, 79)`` was.
@@ -147,7 +150,16 @@ class MotionFeatures(nn.Module):
         """
         g, shift = self.canonical_transform(first_frame[:, None])
         g_inv = g.transpose(-1, -2)  # (B, 3, 3): rotations invert by transposing
-        return _apply_rigid(canonical, g_inv, -(g_inv @ shift[..., None])[..., 0])
+        return self._apply_rigid(canonical, g_inv, -(g_inv @ shift[..., None])[..., 0])
+
+    def _apply_rigid(self, motion: torch.Tensor, g: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+        """Rotate the world of ``motion`` ``(B, T, 79)`` by ``g`` ``(B, 3, 3)``, then move it by -shift."""
+        pelvis = self.pelvis.to(motion.dtype)
+        rot = g[:, None] @ axis_angle_to_matrix(motion[..., ORIENT_SLICE])  # (B, T, 3, 3)
+        moved = (g[:, None] @ (motion[..., TRANSL_SLICE] + pelvis)[..., None])[..., 0]  # (B, T, 3): pelvis
+        transl = moved - pelvis - shift[:, None]
+        parts = [motion[..., POSE_SLICE], motion[..., BETAS_SLICE], matrix_to_axis_angle(rot), transl]
+        return torch.cat(parts, dim=-1)
 
     # ------------------------------------------------------------------ features
     def to_features(self, motion: torch.Tensor) -> torch.Tensor:
@@ -229,16 +241,6 @@ class MotionFeatures(nn.Module):
         self.mean.copy_(mean)
         self.std.copy_(torch.maximum(std.to(self.std), self.std_floor))
         self.fitted.fill_(True)
-
-
-def _apply_rigid(motion: torch.Tensor, g: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Rotate the world of ``motion`` ``(B, T, 79)`` by ``g`` ``(B, 3, 3)``, then move it by ``-shift``."""
-    pelvis = torch.tensor(PELVIS_REST, dtype=motion.dtype, device=motion.device)
-    rot = g[:, None] @ axis_angle_to_matrix(motion[..., ORIENT_SLICE])  # (B, T, 3, 3)
-    moved = (g[:, None] @ (motion[..., TRANSL_SLICE] + pelvis)[..., None])[..., 0]  # (B, T, 3): pelvis
-    transl = moved - pelvis - shift[:, None]
-    parts = [motion[..., POSE_SLICE], motion[..., BETAS_SLICE], matrix_to_axis_angle(rot), transl]
-    return torch.cat(parts, dim=-1)
 
 
 def _check_motion(motion: torch.Tensor) -> None:

@@ -53,11 +53,10 @@ def feature_losses(pred: torch.Tensor, target: torch.Tensor,
     """Return ``recon_<group>`` and ``velocity`` losses for normalised features ``(B, T, F)``."""
     losses = {f"recon_{name}": F.smooth_l1_loss(pred[..., part], target[..., part], beta=SMOOTH_L1_BETA)
               for name, part in groups.items()}
-    dynamic = torch.cat([torch.arange(p.start, p.stop) for n, p in groups.items() if n != "betas"])
-    dynamic = dynamic.to(pred.device)
     if pred.shape[1] > 1:
-        vel_pred = torch.diff(pred[..., dynamic], dim=1)  # (B, T-1, F_dyn)
-        vel_target = torch.diff(target[..., dynamic], dim=1)
+        dynamic = [part for name, part in groups.items() if name != "betas"]  # betas are constant in time
+        vel_pred = torch.diff(torch.cat([pred[..., p] for p in dynamic], -1), dim=1)  # (B, T-1, F_dyn)
+        vel_target = torch.diff(torch.cat([target[..., p] for p in dynamic], -1), dim=1)
         losses["velocity"] = F.smooth_l1_loss(vel_pred, vel_target, beta=SMOOTH_L1_BETA)
     else:
         losses["velocity"] = pred.new_zeros(())

@@ -37,9 +37,16 @@ class QuantizerOutput:
     perplexity: torch.Tensor
 
 
+def code_counts(ids: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """Return the histogram ``(K,)`` float of ``ids`` (scatter-add: no host sync on GPU, unlike bincount)."""
+    flat = ids.flatten()
+    ones = torch.ones_like(flat, dtype=torch.float)
+    return torch.zeros(codebook_size, device=ids.device).scatter_add_(0, flat, ones)
+
+
 def code_perplexity(ids: torch.Tensor, codebook_size: int) -> torch.Tensor:
     """Return ``exp(entropy)`` of the histogram of ``ids`` (1 = one code used, K = uniform use)."""
-    counts = torch.bincount(ids.flatten(), minlength=codebook_size).float()
+    counts = code_counts(ids, codebook_size)
     probs = counts / counts.sum().clamp_min(1.0)
     return torch.exp(-(probs * torch.log(probs.clamp_min(1e-10))).sum())
 
@@ -75,19 +82,22 @@ class EMAVectorQuantizer(nn.Module):
         self.register_buffer("cluster_size", torch.zeros(codebook_size))  # EMA of assignments per batch
         self.register_buffer("embed_sum", torch.zeros(codebook_size, dim))  # EMA of assigned latent sums
         self.register_buffer("initialized", torch.tensor(False))
-        self.last_num_reset = 0  # codes revived by the latest training forward, for logging and tests
+        self.last_num_reset = torch.tensor(0)  # codes revived by the latest training forward (for logs/tests)
+        self._known_initialized = False  # mirrors the buffer, so training steps need no GPU->CPU sync
 
     def forward(self, z: torch.Tensor) -> QuantizerOutput:
         """Quantize ``z`` ``(..., D)``; in training mode also update the codebook (no gradients)."""
         if z.shape[-1] != self.dim:
             raise ValueError(f"EMAVectorQuantizer: expected last dim {self.dim}, got {tuple(z.shape)}")
         flat = z.detach().float().reshape(-1, self.dim)  # (M, D)
-        if self.training and not bool(self.initialized):
-            self._init_codebook(flat)
+        if self.training and not self._known_initialized:
+            if not bool(self.initialized):
+                self._init_codebook(flat)
+            self._known_initialized = True
         ids = self.nearest(flat)  # (M,)
         if self.training:
             self._ema_update(flat, ids)
-        z_q = self.lookup(ids).view_as(z).to(z.dtype)  # (..., D)
+        z_q = F.embedding(ids, self.codebook).view_as(z).to(z.dtype)  # (..., D)
         commit = F.mse_loss(z.float(), z_q.detach().float())
         z_q = z + (z_q - z).detach()  # straight-through estimator
         ids = ids.view(z.shape[:-1])
@@ -117,8 +127,8 @@ class EMAVectorQuantizer(nn.Module):
 
     @torch.no_grad()
     def _ema_update(self, flat: torch.Tensor, ids: torch.Tensor) -> None:
-        onehot = F.one_hot(ids, self.codebook_size).type(flat.dtype)  # (M, K)
-        counts, sums = onehot.sum(0), onehot.t() @ flat  # (K,), (K, D)
+        counts = code_counts(ids, self.codebook_size)  # (K,)
+        sums = torch.zeros_like(self.embed_sum).index_add_(0, ids, flat)  # (K, D)
         if _distributed():
             dist.all_reduce(counts)
             dist.all_reduce(sums)
@@ -133,15 +143,14 @@ class EMAVectorQuantizer(nn.Module):
     def _reset_dead_codes(self, flat: torch.Tensor) -> None:
         """Move codes whose EMA count fell below ``dead_threshold`` onto random latents of this batch."""
         # cluster_size is all-reduced, so every rank finds the same dead codes; rank 0 picks their latents.
-        dead = self.cluster_size < self.dead_threshold  # (K,)
-        self.last_num_reset = int(dead.sum())
-        if self.last_num_reset == 0:
-            return
+        # Branch-free (torch.where), so a training step never waits for the GPU to say whether codes died.
+        dead = (self.cluster_size < self.dead_threshold)[:, None]  # (K, 1)
+        self.last_num_reset = dead.sum()
         fresh = self._random_rows(flat, self.codebook_size)  # (K, D)
         self._broadcast(fresh)
-        self.codebook[dead] = fresh[dead]
-        self.embed_sum[dead] = fresh[dead]
-        self.cluster_size[dead] = 1.0
+        self.codebook.copy_(torch.where(dead, fresh, self.codebook))
+        self.embed_sum.copy_(torch.where(dead, fresh, self.embed_sum))
+        self.cluster_size.masked_fill_(dead[:, 0], 1.0)
 
     @staticmethod
     def _random_rows(flat: torch.Tensor, n: int) -> torch.Tensor:
