@@ -136,3 +136,9 @@ def test_bad_input_raises_clear_errors() -> None:
         MotionVQVAETokenizer(downsample=3, **TINY)
     with pytest.raises(ValueError, match="scale"):
         MotionVQVAETokenizer(codebook_size=8, code_dim=4, scale=0, width=8, depth=1)
+
+
+def test_training_without_statistics_warns() -> None:
+    tok = MotionVQVAETokenizer(codebook_size=8, code_dim=4, scale=1, width=8, depth=1)
+    with pytest.warns(UserWarning, match="fit_normalization"):
+        tok.loss(smooth_motion(1, 5))

@@ -24,6 +24,7 @@ Decoded motion is in the *canonical frame* (see ``motion_features``); ``to_world
 from __future__ import annotations
 
 import math
+import warnings
 from abc import abstractmethod
 from dataclasses import asdict
 from typing import Any
@@ -77,6 +78,7 @@ class MotionTokenizerBase(Tokenizer):
         groups = self.features.groups
         self.encoder = MotionEncoder(self.features.num_features, scale * code_dim, width, depth, downsample)
         self.decoder = self.decoder_class(scale * code_dim, groups, width, depth, downsample)
+        self._normalization_checked = False  # warn once (a buffer read is a GPU sync; not every step)
 
     @abstractmethod
     def quantize(self, z: torch.Tensor) -> QuantizerOutput:
@@ -156,6 +158,12 @@ class MotionTokenizerBase(Tokenizer):
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Return ``{"loss", "recon_<group>", "velocity", "joints", "commit", "perplexity"}`` for motion
         ``(B, T, 79)``; only ``"loss"`` carries gradients that matter, the rest are for logging."""
+        if not self._normalization_checked:
+            self._normalization_checked = True
+            if not bool(self.features.fitted):
+                warnings.warn(f"{type(self).__name__}.loss: feature statistics were never computed; call "
+                              "fit_normalization(batches) first (MotionTokenizerTask does it on fit start)",
+                              stacklevel=2)
         feats, z = self._latents(x)
         q = self.quantize(z)
         num_frames = x.shape[1]
