@@ -203,11 +203,11 @@ def evaluate(tokenizer: torch.nn.Module, motions: list[torch.Tensor], batch_size
             for key, metric in metrics.items():
                 if key != "mpjpe_true_betas_mm":
                     metric.update(pred_j, target_j)
+            for k, v in parameter_errors(recon, target).items():
+                params.setdefault(k, []).append(float(v) * chunk.shape[0])
             # Diagnostic: the pose-only error, with the reconstruction's betas replaced by the input's.
             recon[..., 63:73] = target[..., 63:73]
             metrics["mpjpe_true_betas_mm"].update(body_joints(recon).cpu(), target_j)
-            for k, v in parameter_errors(recon, target).items():
-                params.setdefault(k, []).append(float(v) * chunk.shape[0])
     total = sum(g.shape[0] for g in motions)
     out = {k: round(float(m.compute()), 2) for k, m in metrics.items()}
     out.update({k: round(sum(v) / total, 3) for k, v in params.items()})
