@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -155,3 +156,26 @@ def test_rotation_channels_have_a_larger_std_floor() -> None:
     assert feats.std[wrist: wrist + 6].min() == pytest.approx(0.1)
     assert feats.std[feats.groups["betas"]].max() == pytest.approx(0.01)
 
+
+
+@pytest.mark.real_data
+def test_real_mocap_round_trips_through_features(real_data_dir: Path) -> None:
+    import warnings
+
+    from unimo.body.models import default_body_model
+    from unimo.data import load_motion
+
+    body, feats = default_body_model(), MotionFeatures()
+    files = sorted(real_data_dir.glob("*.npz"))
+    assert files, f"no .npz motion in {real_data_dir}"
+    for path in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # importer notes (betas conversion, assumed fps)
+            motion = load_motion(path, target_fps=20.0).to_tensor()[None]  # (1, T, 79)
+        canonical = feats.canonicalize(motion)
+        back = feats.from_features(feats.to_features(motion))
+        err_mm = 1000 * (body.joints(back) - body.joints(canonical)).norm(dim=-1).max()
+        assert err_mm < 1.0, (path.name, float(err_mm))
+        # Canonical frame: pelvis 0.8-1.2 m above the source's ground whatever its up axis (AMASS: Z).
+        height = body.joints(canonical)[0, :, 0, 1]
+        assert 0.7 < float(height.mean()) < 1.2, (path.name, float(height.mean()))
