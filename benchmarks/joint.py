@@ -170,7 +170,7 @@ def main() -> None:
         judge = task if name == "v2m_only" else judge
         results[name] = {**stats, **evaluate(args, task, data, judge)}
         print(name, json.dumps(results[name]), flush=True)
-    write_results(args, out_dir, results, synth_seconds)
+        write_results(args, out_dir, results, synth_seconds)  # after every variant: a killed run keeps its results
 
 
 def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, Any], synth_seconds: float) -> None:

@@ -138,8 +138,8 @@ def real_clips(real_dir: Path, frames: int, size: int, per_video: int = 4) -> di
 
     out = {}
     for path in sorted(real_dir.glob("*.mp4")) if real_dir.is_dir() else []:
-        video, _ = read_video(path, num_frames=frames * per_video)
-        windows = [video[i * frames : (i + 1) * frames] for i in range(len(video) // frames)]
+        video, _ = read_video(path)  # whole file: short clips may hold fewer than frames * per_video frames
+        windows = [video[i * frames : (i + 1) * frames] for i in range(min(len(video) // frames, per_video))]
         if windows:
             out[path.stem] = torch.stack([resize_crop(w, size) for w in windows])
     return out

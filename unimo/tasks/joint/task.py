@@ -151,7 +151,7 @@ class JointTask(L.LightningModule):
         other = [p for p in self.backbone.parameters() if p.requires_grad and p.ndim < 2]
         optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": self.hparams.weight_decay},
                                        {"params": other, "weight_decay": 0.0}], lr=self.hparams.lr,
-                                      betas=(0.9, 0.95), fused=torch.cuda.is_available())
+                                      betas=(0.9, 0.95))  # not fused: Lightning clips grads itself
         total = max(int(self.trainer.estimated_stepping_batches), 1)
         warmup = min(self.hparams.warmup_steps, total)
 
