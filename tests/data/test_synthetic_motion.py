@@ -143,3 +143,9 @@ def test_agrees_with_the_torch_body_model() -> None:
     theirs = models.MannequinBodyModel().joints(motion.to_tensor()).numpy()
     _, _, ours = _posed(motion)
     assert np.abs(theirs - ours).max() < 1e-4
+
+
+def test_dance_spin_longer_than_the_clip_does_not_fail() -> None:
+    """Regression: seed 709 drew a spin longer than its 6.4 s clip (rng.uniform with a negative range)."""
+    motion = generate_motion(709, 128, 20.0)
+    assert len(motion) == 128 and torch.isfinite(motion.to_tensor()).all()
