@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tarfile
+
 import pytest
 
 from unimo.data.shards.build import begin_build
@@ -15,8 +17,18 @@ from unimo.data.shards.synth import (
     write_synth_shard,
 )
 from unimo.data.shards.writer import temp_path
+from unimo.render.video_io import decode_video_bytes
 
 SPEC = SynthSpec(num_clips=7, num_frames=5, size=16, fps=10.0, seed=3, clips_per_shard=2)
+
+
+def shard_members(folder) -> dict[str, bytes]:
+    """Return ``{shard/member: bytes}`` of every member of every shard in ``folder``."""
+    out = {}
+    for path in sorted(folder.glob("shard-*.tar")):
+        with tarfile.open(path) as tar:
+            out.update({f"{path.name}/{m.name}": tar.extractfile(m).read() for m in tar.getmembers()})
+    return out
 
 
 def shard_bytes(folder) -> dict[str, bytes]:
@@ -104,5 +116,15 @@ def test_process_pool_equals_in_process(tmp_path):
     spec = SynthSpec(num_clips=4, num_frames=4, size=32, fps=10.0, clips_per_shard=1)
     synthesize(tmp_path / "pool", spec, workers=2, progress=False)
     synthesize(tmp_path / "inline", spec, workers=0, progress=False)
-    assert shard_bytes(tmp_path / "pool") == shard_bytes(tmp_path / "inline")
+    # Every member but the mp4 is byte-identical. The mp4 is not always: the same frames (checked equal)
+    # have been seen to encode to 2031 or 2037 bytes in different runs (x264 via PyAV), so the video is
+    # compared after decoding; the observed differences were 0.2-0.5 grey levels on average.
+    pool, inline = shard_members(tmp_path / "pool"), shard_members(tmp_path / "inline")
+    assert pool.keys() == inline.keys()
+    for name, data in pool.items():
+        if name.endswith(".mp4"):
+            a, b = decode_video_bytes(data)[0].astype(int), decode_video_bytes(inline[name])[0].astype(int)
+            assert a.shape == b.shape and abs(a - b).mean() < 1.0, name
+        else:
+            assert data == inline[name], name
     assert read_manifest(tmp_path / "pool")["source"]["generator"].startswith("unimo.data.synthetic")
