@@ -118,13 +118,14 @@ def test_process_pool_equals_in_process(tmp_path):
     synthesize(tmp_path / "inline", spec, workers=0, progress=False)
     # Every member but the mp4 is byte-identical. The mp4 is not always: the same frames (checked equal)
     # have been seen to encode to 2031 or 2037 bytes in different runs (x264 via PyAV), so the video is
-    # compared after decoding; the observed differences were 0.2-0.5 grey levels on average.
+    # compared after decoding. Observed: 0.2-0.5 grey levels on average, up to 1.1 under CI load (cause not
+    # found yet); another clip or a one-frame shift costs ~40, so 3 still tells a wrong video apart.
     pool, inline = shard_members(tmp_path / "pool"), shard_members(tmp_path / "inline")
     assert pool.keys() == inline.keys()
     for name, data in pool.items():
         if name.endswith(".mp4"):
             a, b = decode_video_bytes(data)[0].astype(int), decode_video_bytes(inline[name])[0].astype(int)
-            assert a.shape == b.shape and abs(a - b).mean() < 1.0, name
+            assert a.shape == b.shape and abs(a - b).mean() < 3.0, name
         else:
             assert data == inline[name], name
     assert read_manifest(tmp_path / "pool")["source"]["generator"].startswith("unimo.data.synthetic")
