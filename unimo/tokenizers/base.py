@@ -7,7 +7,8 @@ plain PyTorch modules: training code lives in ``unimo.tasks``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from dataclasses import asdict, is_dataclass
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -46,6 +47,19 @@ class Tokenizer(nn.Module, ABC):
     @abstractmethod
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Return training losses; key ``"loss"`` is optimised, the others are logged."""
+
+    def config(self) -> dict[str, Any] | None:
+        """Return ``{"class_path", "init_args"}`` (JSON-friendly) to rebuild this tokenizer, or None.
+
+        Subclasses that set ``self.init_args`` in their constructor get checkpoints and exports that
+        rebuild them without the original config (``unimo.tokenizers.loading``).
+        """
+        init_args = getattr(self, "init_args", None)
+        if init_args is None:
+            return None
+        args = {k: asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
+                for k, v in init_args.items()}
+        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": args}
 
 
 TOKENIZERS: Registry[Tokenizer] = Registry("tokenizer", Tokenizer)

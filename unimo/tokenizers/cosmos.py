@@ -19,7 +19,7 @@ import itertools
 import re
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 
@@ -151,13 +151,6 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
         self.model_dtype = getattr(torch, dtype)
         self.encoder = _load_jit(paths["encoder.jit"], torch.device(device), self.model_dtype)
         self.decoder = _load_jit(paths["decoder.jit"], torch.device(device), self.model_dtype)
-
-    def config(self) -> dict[str, Any]:
-        """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
-        return {
-            "class_path": f"{type(self).__module__}.{type(self).__name__}",
-            "init_args": dict(self.init_args),
-        }
 
     @property
     def vocab_size(self) -> int:

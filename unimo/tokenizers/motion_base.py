@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import warnings
 from abc import abstractmethod
-from dataclasses import asdict
 from typing import Any
 
 import torch
@@ -99,11 +98,6 @@ class MotionTokenizerBase(Tokenizer):
     def num_tokens(self, num_frames: int) -> int:
         """Return how many ids ``encode`` gives for ``num_frames`` frames."""
         return self.latent_steps(num_frames) * self.scale
-
-    def config(self) -> dict[str, Any]:
-        """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
-        args = {k: asdict(v) if isinstance(v, MotionLossWeights) else v for k, v in self.init_args.items()}
-        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": args}
 
     # ------------------------------------------------------------------ encode / decode
     def _latents(self, motion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

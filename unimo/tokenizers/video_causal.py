@@ -8,7 +8,7 @@ vocabulary. Those weights cannot be shipped, so this module offers the same desi
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -74,13 +74,6 @@ class CausalVideoTokenizer(Tokenizer):
         self.quantizer = FiniteScalarQuantizer(levels)
         self.encoder = CausalVideoEncoder(plan, patch_size, num_res_blocks, self.quantizer.dim)
         self.decoder = CausalVideoDecoder(plan, patch_size, num_res_blocks, self.quantizer.dim)
-
-    def config(self) -> dict[str, Any]:
-        """Return ``{"class_path", "init_args"}`` to rebuild this tokenizer (JSON-friendly)."""
-        return {
-            "class_path": f"{type(self).__module__}.{type(self).__name__}",
-            "init_args": dict(self.init_args),
-        }
 
     @property
     def vocab_size(self) -> int:
