@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,14 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lightning as L  # noqa: E402
+from common import git_commit  # noqa: E402
 
 from unimo.backbones import BACKBONES  # noqa: E402
 from unimo.data.datamodules import WebDatasetDataModule  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
+from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
-from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
 
@@ -185,7 +185,7 @@ def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, An
         "runs": results, "device": device, "train_minutes": sum(r["train_seconds"] for r in results.values()) / 60,
         "synth_seconds": synth_seconds, "config": {k: str(v) for k, v in vars(args).items()},
         "versions": {"torch": torch.__version__, "lightning": L.__version__, "python": platform.python_version()},
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
     }
     (out_dir / "joint.json").write_text(json.dumps(report, indent=2))
     (out_dir / "joint.md").write_text(markdown(report))
@@ -206,11 +206,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "unknown"
 
 
 if __name__ == "__main__":

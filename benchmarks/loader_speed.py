@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from common import write_atomic  # noqa: E402
 
 from unimo.data.datamodules import WebDatasetDataModule
 from unimo.data.shards.manifest import read_manifest
@@ -109,10 +110,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -45,6 +45,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import device_name, write_atomic  # noqa: E402
+
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.motion import MPJPE, PAMPJPE, AccelError  # noqa: E402
 from unimo.tasks.motion_tokenizer import parameter_errors  # noqa: E402
@@ -260,17 +262,8 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n" + notes
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
-def device_name(device: str) -> str:
-    if device.startswith("cuda") and torch.cuda.is_available():
-        return torch.cuda.get_device_name(torch.device(device))
-    return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

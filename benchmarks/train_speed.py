@@ -31,7 +31,6 @@ import argparse
 import gc
 import json
 import math
-import os
 import platform
 import sys
 import time
@@ -40,6 +39,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from common import write_atomic  # noqa: E402
 from torch import nn
 
 from unimo.backbones import PRESETS, GPTBackbone
@@ -236,10 +236,6 @@ def environment(args: argparse.Namespace) -> dict:
             "cuda": torch.version.cuda, "config": vars(args)}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def markdown(report: dict) -> str:

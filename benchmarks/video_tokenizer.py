@@ -36,6 +36,8 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import device_name, write_atomic  # noqa: E402
+
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.video_quality import frame_psnr, frame_ssim  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
@@ -296,17 +298,8 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
-def device_name(device: str) -> str:
-    if device.startswith("cuda") and torch.cuda.is_available():
-        return torch.cuda.get_device_name(torch.device(device))
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
 
 
 def build(args: argparse.Namespace) -> torch.nn.Module:
