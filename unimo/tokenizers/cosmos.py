@@ -24,6 +24,7 @@ from typing import ClassVar
 import torch
 
 from unimo.tokenizers.base import TOKENIZERS, Tokenizer
+from unimo.tokenizers.causal_grid import CausalGrid
 
 _FILES = ("encoder.jit", "decoder.jit")
 _COMPRESSION_IN_NAME = re.compile(r"DV(\d+)x(\d+)x(\d+)")
@@ -99,7 +100,7 @@ def _load_jit(path: Path, device: torch.device, dtype: torch.dtype) -> torch.jit
 
 
 @TOKENIZERS.register
-class CosmosDiscreteVideoTokenizer(Tokenizer):
+class CosmosDiscreteVideoTokenizer(CausalGrid, Tokenizer):
     """Frozen pretrained Cosmos DV tokenizer: video ``(B, T, 3, H, W)`` in [-1, 1] <-> ids ``(B, t, h, w)``.
 
     Args:
@@ -157,28 +158,7 @@ class CosmosDiscreteVideoTokenizer(Tokenizer):
         """Number of distinct ids."""
         return self._vocab_size
 
-    @property
-    def tokens_per_frame(self) -> float:
-        """Average ids per input frame at the nominal ``height x width``."""
-        return (
-            (self.height // self.spatial_compression)
-            * (self.width // self.spatial_compression)
-            / self.temporal_compression
-        )
 
-    def latent_shape(self, num_frames: int, height: int, width: int) -> tuple[int, int, int]:
-        """Return the id grid ``(t, h, w)`` for a ``num_frames x height x width`` clip."""
-        tc, sc = self.temporal_compression, self.spatial_compression
-        if num_frames < 1 or (num_frames - 1) % tc:
-            raise ValueError(
-                f"CosmosDiscreteVideoTokenizer: num_frames must be 1 + k * {tc}, got {num_frames}"
-            )
-        if height % sc or width % sc:
-            raise ValueError(
-                f"CosmosDiscreteVideoTokenizer: height and width must be multiples of {sc}, "
-                f"got {height}x{width}"
-            )
-        return 1 + (num_frames - 1) // tc, height // sc, width // sc
 
     def _device(self) -> torch.device:
         tensors = itertools.chain(self.encoder.parameters(), self.encoder.buffers())

@@ -14,13 +14,14 @@ import torch
 import torch.nn.functional as F
 
 from unimo.tokenizers.base import TOKENIZERS, Tokenizer
+from unimo.tokenizers.causal_grid import CausalGrid
 from unimo.tokenizers.fsq import FiniteScalarQuantizer
 from unimo.tokenizers.image_losses import ssim
 from unimo.tokenizers.video_autoencoder import CausalVideoDecoder, CausalVideoEncoder, StagePlan
 
 
 @TOKENIZERS.register
-class CausalVideoTokenizer(Tokenizer):
+class CausalVideoTokenizer(CausalGrid, Tokenizer):
     """Encode video ``(B, T, 3, H, W)`` in ``[-1, 1]`` to ids ``(B, t, h, w)`` and back.
 
     Args:
@@ -80,29 +81,7 @@ class CausalVideoTokenizer(Tokenizer):
         """Number of distinct ids (the FSQ codebook size)."""
         return self.quantizer.codebook_size
 
-    @property
-    def tokens_per_frame(self) -> float:
-        """Average ids per input frame at the nominal ``height x width``: ``h * w / temporal_compression``."""
-        _, h, w = self.latent_shape(1, self.height, self.width)
-        return h * w / self.temporal_compression
 
-    def latent_shape(self, num_frames: int, height: int, width: int) -> tuple[int, int, int]:
-        """Return the id grid ``(t, h, w)`` for a ``num_frames x height x width`` clip.
-
-        Raises:
-            ValueError: ``num_frames`` is not ``1 + k * temporal_compression`` or a side is not divisible.
-        """
-        tc, sc = self.temporal_compression, self.spatial_compression
-        if num_frames < 1 or (num_frames - 1) % tc:
-            raise ValueError(
-                f"CausalVideoTokenizer: num_frames must be 1 + k * {tc} (1, {1 + tc}, {1 + 2 * tc}, ...), "
-                f"got {num_frames}"
-            )
-        if height % sc or width % sc:
-            raise ValueError(
-                f"CausalVideoTokenizer: height and width must be multiples of {sc}, got {height}x{width}"
-            )
-        return 1 + (num_frames - 1) // tc, height // sc, width // sc
 
     def encode_latents(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return quantized latents ``(B, d, t, h, w)`` (straight-through) and ids ``(B, t, h, w)``."""
