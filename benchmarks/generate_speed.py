@@ -21,11 +21,14 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
 
 import torch
+from common import device_name, git_commit  # noqa: E402
+from pipeline_speed import SIZES, bench_pipelines  # noqa: E402
 
 from unimo.backbones import PRESETS, GPTBackbone
 from unimo.backbones.sampling import generate
@@ -52,18 +55,21 @@ def prompt_and_schedule(batch: int, context: int, new: int, vocab: dict[str, int
 
 
 def timed_generate(model: GPTBackbone, prompt: TokenSequence, schedule: Schedule, use_cache: bool,
-                   device: torch.device) -> tuple[float, torch.Tensor]:
-    """Return seconds and ids of one greedy generation (after one untimed warm-up on a short schedule)."""
+                   device: torch.device, repeats: int = 3) -> tuple[float, torch.Tensor]:
+    """Return the median seconds of ``repeats`` greedy generations (after an untimed warm-up) and the ids."""
     bf16 = device.type == "cuda"
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    times = []
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         short = Schedule(schedule.modality_ids[:2], schedule.positions[:2])
         generate(model, prompt, short, temperature=0, use_cache=use_cache)
-        sync()
-        start = time.perf_counter()
-        ids = generate(model, prompt, schedule, temperature=0, use_cache=use_cache)
-        sync()
-    return time.perf_counter() - start, ids
+        for _ in range(repeats):
+            sync()
+            start = time.perf_counter()
+            ids = generate(model, prompt, schedule, temperature=0, use_cache=use_cache)
+            sync()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times), ids
 
 
 def graphed_generate(model: GPTBackbone, prompt: TokenSequence,
@@ -112,9 +118,9 @@ def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Names
     prompt, schedule = prompt_and_schedule(batch, context, args.new_tokens, vocab, device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    kv_s, kv_ids = timed_generate(model, prompt, schedule, True, device)
+    kv_s, kv_ids = timed_generate(model, prompt, schedule, True, device, args.repeats)
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else None
-    re_s, re_ids = timed_generate(model, prompt, schedule, False, device)
+    re_s, re_ids = timed_generate(model, prompt, schedule, False, device, args.repeats)
     tokens = batch * args.new_tokens
     graphed: dict = {}
     if device.type == "cuda" and args.cuda_graph:
@@ -142,6 +148,14 @@ def markdown(report: dict) -> str:
                      f"{r['recompute_tokens_per_s']:.1f} | {r['kv_cache_speedup']:.2f}x | "
                      f"{r['kv_ms_per_step']:.2f} | {r['same_tokens_fraction']:.1%} | "
                      f"{r.get('graph_tokens_per_s', r.get('graph_error', '-'))} |")
+    lines += ["", "End to end (pipeline_speed.py; batch 1; untrained weights: the work per clip is fixed):",
+              "",
+              "| backbone | params (M) | capture frames/s | x real time | I2VM s/clip (frames) |",
+              "|---|---|---|---|---|"]
+    for r in report.get("pipelines", []):
+        lines.append(f"| {r['size']} | {r['backbone_params_M']} | {r['capture_fps_batch1']:.1f} | "
+                     f"{r['capture_realtime_factor']:.2f}x of {r['video_fps']:g} fps | "
+                     f"{r['i2vm_seconds_per_clip']:.2f} ({r['i2vm_frames_per_clip']}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -153,12 +167,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--new_tokens", type=int, default=64)
     p.add_argument("--cuda_graph", action=argparse.BooleanOptionalAction, default=True,
                    help="also time decoding with the static cache captured as a CUDA graph (GPU only)")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
+    p.add_argument("--pipeline_sizes", nargs="*", default=["main_job", "125m"], choices=list(SIZES),
+                   help="backbone sizes of the end-to-end capture/generate timings (pipeline_speed.py)")
+    p.add_argument("--capture_seconds", type=float, default=10.0, help="length of the captured video")
     p.add_argument("--out", type=Path, default=None, help="output folder (default benchmarks/results)")
     p.add_argument("--quick", action="store_true", help="tiny model, short contexts, CPU, output to /tmp")
+    p.add_argument("--device", default=None, help="default: cuda when available (cpu with --quick)")
     args = p.parse_args(argv)
-    args.device = "cuda" if torch.cuda.is_available() and not args.quick else "cpu"
+    args.device = args.device or ("cuda" if torch.cuda.is_available() and not args.quick else "cpu")
     if args.quick:
         args.size, args.contexts, args.batches, args.new_tokens = "quick", [64, 256], [1, 4], 16
+        args.repeats, args.pipeline_sizes, args.capture_seconds = 1, ["main_job"], 1.0
     args.out = args.out or Path("/tmp/unimo_bench" if args.quick else Path(__file__).parent / "results")
     return args
 
@@ -171,16 +191,23 @@ def main(argv: list[str] | None = None) -> dict:
     vocab = QUICK_VOCAB if args.quick else VOCAB
     max_len = max(args.contexts) + args.new_tokens
     model = GPTBackbone(vocab_sizes=vocab, max_seq_len=max_len, **size).to(device).eval()
-    name = torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or "cpu"
-    report = {"device": name, "torch": torch.__version__, "python": platform.python_version(),
+    report = {"device": device_name(args.device), "torch": torch.__version__,
+              "python": platform.python_version(), "git_commit": git_commit(),
               "config": {**vars(args), "out": str(args.out)}, "runs": []}
     for context in args.contexts:
         for batch in args.batches:
             print(f"[context={context} batch={batch}] ...", file=sys.stderr, flush=True)
             report["runs"].append(bench_one(model, context, batch, args))
             print(f"  {report['runs'][-1]}", file=sys.stderr, flush=True)
-    report["kv_cache_speedup"] = {f"context={r['context']},batch={r['batch']}": r["kv_cache_speedup"]
-                                  for r in report["runs"]}
+    longest = max(r["context"] for r in report["runs"])
+    report["kv_cache_speedup"] = min(r["kv_cache_speedup"] for r in report["runs"] if r["context"] == longest)
+    report["kv_cache_speedup_context"] = longest  # the smallest speedup over batches at the longest context
+    del model
+    report["pipelines"] = [bench_pipelines(size, args.capture_seconds, 20.0, args.repeats, device)
+                           for size in args.pipeline_sizes]
+    if report["pipelines"]:  # headline figures: the main job's model (configs/joint.yaml)
+        main_run = report["pipelines"][0]
+        report.update({k: main_run[k] for k in ("capture_fps_batch1", "video_fps", "i2vm_seconds_per_clip")})
     args.out.mkdir(parents=True, exist_ok=True)
     for fname, text in [("generate.json", json.dumps(report, indent=2)), ("generate.md", markdown(report))]:
         tmp = args.out / (fname + ".tmp")

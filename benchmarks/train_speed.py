@@ -32,6 +32,7 @@ import gc
 import json
 import math
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -39,7 +40,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from common import write_atomic  # noqa: E402
+from common import git_commit, write_atomic  # noqa: E402
 from torch import nn
 
 from unimo.backbones import PRESETS, GPTBackbone
@@ -118,16 +119,18 @@ def ref_flops(model: RefGPT, tokens: int, seq_len: int, causal: bool) -> float:
 
 
 def time_steps(step: Any, warmup: int, steps: int, device: torch.device) -> float:
-    """Return mean seconds per call of ``step`` after ``warmup`` calls (compilation happens there)."""
+    """Return the median seconds per call of ``step`` after ``warmup`` calls (compilation happens there)."""
     for _ in range(warmup):
         step()
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    sync()
-    start = time.perf_counter()
+    times = []
     for _ in range(steps):
+        sync()
+        start = time.perf_counter()
         step()
-    sync()
-    return (time.perf_counter() - start) / steps
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def make_step(model: nn.Module, loss_fn: Any, bf16: bool, device: torch.device) -> Any:
@@ -233,7 +236,7 @@ def environment(args: argparse.Namespace) -> dict:
     """Describe the device, versions and arguments, so a result file stands on its own."""
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     return {"device": device, "torch": torch.__version__, "python": platform.python_version(),
-            "cuda": torch.version.cuda, "config": vars(args)}
+            "cuda": torch.version.cuda, "git_commit": git_commit(), "config": vars(args)}
 
 
 

@@ -16,24 +16,37 @@ from unimo.commands import subcommand
 SUITES: dict[str, list[str]] = {
     "train": ["train_speed.py"],
     "generate": ["generate_speed.py"],
-    "data": ["loader_speed.py", "synth_speed.py"],
+    "data": ["data_speed.py", "synth_speed.py"],
     "tokenizers": ["motion_tokenizer.py", "video_tokenizer.py", "body_model_speed.py"],
 }
 
 
+def script_command(script: Path, quick: bool, device: str | None, out: str | None) -> list[str]:
+    """Return the command running ``script`` with the options it declares (not every script has all)."""
+    declared = script.read_text()
+    args = [sys.executable, str(script)]
+    for flag, value in (("--quick", quick), ("--device", device), ("--out", out)):
+        if value and f'"{flag}"' in declared:
+            args += [flag] if value is True else [flag, str(value)]
+    return args
+
+
 @subcommand("bench")
 def bench(*, suite: str = "all", benchmarks_dir: str = "benchmarks", quick: bool = False,
-          device: str | None = None) -> None:
-    """Run benchmark suites; each script writes JSON + Markdown under ``benchmarks/results/``.
+          device: str | None = None, out: str | None = None) -> None:
+    """Run benchmark suites; each script writes JSON + Markdown (default under ``benchmarks/results/``).
 
     Args:
         suite: One of train, generate, data, tokenizers, all.
         benchmarks_dir: Folder holding the benchmark scripts (the repository's ``benchmarks/``).
-        quick: Tiny CPU smoke sizes (results go to /tmp, never to ``benchmarks/results``).
+        quick: Tiny CPU smoke sizes (results go to /tmp, never to ``benchmarks/results``), for scripts
+            that offer it.
         device: Passed as ``--device`` to scripts that take it (e.g. cuda).
+        out: Output folder, passed as ``--out`` to scripts that take it.
     """
     if suite != "all" and suite not in SUITES:
-        raise SystemExit(f"unimo bench: unknown suite {suite!r}; expected one of {', '.join([*SUITES, 'all'])}")
+        known = ", ".join([*SUITES, "all"])
+        raise SystemExit(f"unimo bench: unknown suite {suite!r}; expected one of {known}")
     folder = Path(benchmarks_dir)
     scripts = [s for name, group in SUITES.items() if suite in ("all", name) for s in group]
     missing = [s for s in scripts if not (folder / s).is_file()]
@@ -42,8 +55,7 @@ def bench(*, suite: str = "all", benchmarks_dir: str = "benchmarks", quick: bool
                          f"(run from the repository root or pass --benchmarks_dir)")
     failed = []
     for script in scripts:
-        args = [sys.executable, str(folder / script), *(["--quick"] if quick else [])]
-        args += ["--device", device] if device else []
+        args = script_command(folder / script, quick, device, out)
         print(f"== {script}: {' '.join(args[1:])}", flush=True)
         if subprocess.run(args, check=False).returncode != 0:
             failed.append(script)
