@@ -21,6 +21,7 @@ from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelErr
 from unimo.tasks.joint.inference import capture_ids, generate_ids, motion_per_step
 from unimo.tasks.joint.mixture import LayoutMixture
 from unimo.tokenizers.base import Tokenizer
+from unimo.tokenizers.identity import check_fingerprints, tokenizer_fingerprint
 from unimo.tokenizers.loading import load_tokenizer, tokenizer_config
 from unimo.tokenizers.motion_losses import body_joints
 
@@ -32,6 +33,19 @@ def capture_metrics(prefix: str) -> MetricCollection:
     """Return the motion-capture metrics, logged as ``{prefix}mpjpe_mm`` etc."""
     return MetricCollection({"mpjpe_mm": MPJPE(), "pa_mpjpe_mm": PAMPJPE(), "w_mpjpe100_mm": WMPJPE100(),
                              "wa_mpjpe100_mm": WAMPJPE100(), "accel_error_mm": AccelError()}, prefix=prefix)
+
+
+def clip_spec_of(batch: dict[str, Any]) -> dict[str, float]:
+    """Return the clip ``num_frames``/``size``/``fps`` of a raw batch or a token-shard batch (``size``)."""
+    if "video" in batch:
+        frames, size = batch["video"].shape[1], batch["video"].shape[3]  # (B, T, 3, H, W)
+    elif "size" in batch and "motion" in batch:
+        frames, size = batch["motion"].shape[1], int(batch["size"][0])  # (B, T, 79), (B,)
+    else:
+        return {}
+    fps = batch.get("fps")
+    return {"num_frames": frames, "size": size,
+            "fps": float(fps[0]) if torch.is_tensor(fps) else float(fps or 0) or 20.0}
 
 
 def frozen(tokenizer: Tokenizer | str) -> Tokenizer:
@@ -91,6 +105,8 @@ class JointTask(L.LightningModule):
     def tokenize(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
         """Return video ids ``(B, t, h, w)`` and motion ids ``(B, t*s)``; reuse ids already in the batch."""
         if "video_ids" in batch and "motion_ids" in batch:
+            if "tokenizers" in batch:  # token shards: refuse ids made by other tokenizers
+                check_fingerprints(batch["tokenizers"], self._fingerprints(), "token shards")
             return batch["video_ids"].long(), batch["motion_ids"].long()
         video_ids = self.video_tokenizer.encode(batch["video"])  # (B, t, h, w)
         motion_ids = self.motion_tokenizer.encode(batch["motion"])  # (B, t*s)
@@ -101,12 +117,16 @@ class JointTask(L.LightningModule):
                 f"ids (expected {t} x s={self.motion_per_step}); use num_frames = 1 + 4k for both tokenizers")
         return video_ids, motion_ids
 
+    def _fingerprints(self) -> dict[str, str]:
+        """Return (once; the tokenizers are frozen) the fingerprints of the video and motion tokenizers."""
+        if getattr(self, "_tokenizer_fingerprints", None) is None:
+            self._tokenizer_fingerprints = {"video": tokenizer_fingerprint(self.video_tokenizer),
+                                            "motion": tokenizer_fingerprint(self.motion_tokenizer)}
+        return self._tokenizer_fingerprints
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        if not self.clip_spec and "video" in batch:
-            _, frames, _, size, _ = batch["video"].shape
-            fps = batch.get("fps")
-            self.clip_spec = {"num_frames": frames, "size": size,
-                              "fps": float(fps[0]) if torch.is_tensor(fps) else float(fps or 0) or 20.0}
+        if not self.clip_spec:
+            self.clip_spec = clip_spec_of(batch)
         video_ids, motion_ids = self.tokenize(batch)
         name, layout = self.mixture.pick(self.global_step)
         losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
