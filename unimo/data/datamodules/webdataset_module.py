@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections import deque
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import lightning as L
-import torch
-from lightning.pytorch.utilities import rank_zero_warn
-from torch.utils.data import DataLoader
-
+from unimo.data.datamodules.shard_stream import ShardStreamDataModule
 from unimo.data.shards.decode import ClipDecoder, collate_clips
-from unimo.data.shards.manifest import expected_clips, manifest_path, read_manifest, split_urls
-from unimo.data.shards.pipeline import clip_pipeline, samples_per_worker, uneven_split_warning
+from unimo.data.shards.manifest import expected_clips, manifest_path, read_manifest
 from unimo.data.shards.reader import TarSamples
 from unimo.data.shards.sample import CAMERA, MOTION, VIDEO
 from unimo.data.shards.skips import SkipReporter
 from unimo.data.shards.synth import SynthSpec, synthesize
 
-MAX_SKIP_RECORDS = 1000  # detailed records kept; the count (num_skipped) is always exact
 
-
-class WebDatasetDataModule(L.LightningDataModule):
+class WebDatasetDataModule(ShardStreamDataModule):
     """Stream clips of ``num_frames`` frames of video and SMPL-X motion from tar shards.
 
     Batches are ``{"video": (B, T, 3, H, W) float in [-1, 1], "motion": (B, T, 79), "fps": (B,) (frame rate of
@@ -58,29 +49,25 @@ class WebDatasetDataModule(L.LightningDataModule):
         seed: Base seed of shuffling and clip-window sampling (combined with rank, worker and epoch).
     """
 
+    collate = staticmethod(collate_clips)
+
     def __init__(self, data_dir: str = "data/synth", batch_size: int = 8, num_workers: int = 2,
                  num_frames: int = 16, frame_stride: int = 1, size: int | None = None,
                  shuffle_buffer: int = 256, resampled: bool = False, epoch_length: int = 1024,
                  modalities: tuple[str, ...] = ("video", "motion"),
                  error_policy: Literal["warn", "strict"] = "warn",
                  synthesize_if_missing: SynthSpec | None = None, seed: int = 0) -> None:
-        super().__init__()
+        super().__init__(data_dir, batch_size, num_workers, shuffle_buffer, resampled, epoch_length,
+                         error_policy, seed)
         self.save_hyperparameters()
         if isinstance(synthesize_if_missing, dict):  # as stored in a checkpoint's hyper-parameters
             synthesize_if_missing = SynthSpec(**synthesize_if_missing)
         if synthesize_if_missing is not None:  # plain types keep checkpoints loadable with weights_only=True
             self.hparams["synthesize_if_missing"] = dataclasses.asdict(synthesize_if_missing)
-        self.data_dir = Path(data_dir)
-        self.batch_size, self.num_workers = batch_size, num_workers
         self.num_frames, self.frame_stride, self.size = num_frames, frame_stride, size
-        self.shuffle_buffer, self.resampled, self.epoch_length = shuffle_buffer, resampled, epoch_length
-        self.modalities, self.error_policy = tuple(modalities), error_policy
-        self.synthesize_if_missing, self.seed = synthesize_if_missing, seed
+        self.modalities, self.synthesize_if_missing = tuple(modalities), synthesize_if_missing
         # Fail at construction (config time), not in the first dataloader, on bad clip arguments.
         ClipDecoder(SkipReporter(error_policy), num_frames, frame_stride, modalities=self.modalities)
-        self.skip_records: deque[dict] = deque(maxlen=MAX_SKIP_RECORDS)
-        self._reporter: SkipReporter | None = None
-        self._manifest: dict[str, Any] | None = None
 
     def prepare_data(self) -> None:
         """Generate the synthetic dataset when ``data_dir`` has none and ``synthesize_if_missing`` is set."""
@@ -94,57 +81,6 @@ class WebDatasetDataModule(L.LightningDataModule):
                 "or set data.synthesize_if_missing")
         workers = min(self.num_workers, os.cpu_count() or 1)
         synthesize(self.data_dir, self.synthesize_if_missing, workers=workers, progress=True)
-
-    def setup(self, stage: str | None = None) -> None:
-        """Read the manifest (after ``prepare_data`` ran on rank 0)."""
-        manifest = read_manifest(self.data_dir)
-        if manifest is None or not manifest.get("complete"):
-            raise FileNotFoundError(f"{manifest_path(self.data_dir)}: missing or unfinished; run "
-                                    "prepare_data (Trainer does) or "
-                                    f"`unimo data synth --out {self.data_dir}`")
-        self._manifest = manifest
-        if self._reporter is None:
-            self._reporter = SkipReporter(self.error_policy)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", train=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", train=False)
-
-    def on_before_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
-        """Collect the skip records that workers attached to the batch (main process)."""
-        if isinstance(batch, dict):
-            self.skip_records.extend(batch.pop("skipped", []))
-        return batch
-
-    @property
-    def num_skipped(self) -> int:
-        """Samples skipped so far (all splits, all workers of this rank); log it to see data damage."""
-        return 0 if self._reporter is None else self._reporter.total
-
-    def _loader(self, split: str, train: bool) -> DataLoader:
-        if self._manifest is None:
-            self.setup()
-        urls = split_urls(self.data_dir, self._manifest, split)
-        resampled = self.resampled and train
-        rank = (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else None
-        if not resampled:
-            world_size = rank[1] if rank else 1
-            message = uneven_split_warning(len(urls), world_size, self.num_workers)
-            if message and (world_size > 1 or len(urls) < max(1, self.num_workers)):
-                rank_zero_warn(f"{split} split of {self.data_dir}: {message}")
-        dataset = clip_pipeline(
-            urls, self._reader(), self._decoder(train), shuffle=train, shuffle_buffer=self.shuffle_buffer,
-            resampled=resampled, seed=self.seed, rank=rank,
-            samples_per_worker=samples_per_worker(self.epoch_length, self.batch_size, self.num_workers)
-            if resampled else None)
-        return DataLoader(dataset, batch_size=self.batch_size, num_workers=self.num_workers,
-                          collate_fn=collate_clips, persistent_workers=self.num_workers > 0,
-                          pin_memory=torch.cuda.is_available())
 
     def _reader(self) -> TarSamples:
         video = (VIDEO,) if "video" in self.modalities else ()
