@@ -44,13 +44,14 @@ def test_samples_respect_the_masks_and_the_distribution() -> None:
 
 @pytest.mark.parametrize("cls", [GPTBackbone, SharedEmbeddingGPTBackbone])
 @pytest.mark.parametrize("layout", [I2VMLayout(), M2VLayout()])
-def test_kv_cache_decoding_equals_recomputation(cls: type, layout: object) -> None:
+@pytest.mark.parametrize("static", [False, True], ids=["dynamic_cache", "static_cache"])
+def test_kv_cache_decoding_equals_recomputation(cls: type, layout: object, static: bool) -> None:
     model = cls(vocab_sizes=VOCAB, **PRESETS["tiny"]).eval()
     grid = TokenGrid(num_steps=3, height=2, width=2, motion_per_step=2)
     prompt = layout.prompt(torch.randint(0, 50, (2, 3, 2, 2)), torch.randint(0, 7, (2, 6)), grid)
     schedule = layout.schedule(grid)
     with torch.no_grad():
-        cached = list(decode_steps(model, prompt, schedule, use_cache=True, temperature=0))
+        cached = list(decode_steps(model, prompt, schedule, use_cache=True, cuda_graph=static, temperature=0))
         full = list(decode_steps(model, prompt, schedule, use_cache=False, temperature=0))
     assert len(cached) == len(schedule)
     for (logits_a, token_a), (logits_b, token_b), m in zip(cached, full, schedule.modality_ids, strict=True):
@@ -69,3 +70,14 @@ def test_generate_fills_each_position_from_its_modality() -> None:
     video, motion = layout.parse(sampled[0], grid)
     assert video.shape == (3, 4, 1, 2) and motion.shape == (3, 12)
     assert motion.max() < 3 and video[:, 1:].max() >= 3  # motion ids from the 3-id head only
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_cuda_graph_decoding_equals_recomputation() -> None:
+    model = GPTBackbone(vocab_sizes=VOCAB, **PRESETS["tiny"]).cuda().eval()
+    layout, grid = I2VMLayout(), TokenGrid(num_steps=3, height=2, width=2, motion_per_step=2)
+    prompt = layout.prompt(torch.randint(0, 50, (2, 3, 2, 2)), None, grid).to("cuda")
+    with torch.no_grad():
+        graphed = generate(model, prompt, layout.schedule(grid), temperature=0, cuda_graph=True)
+        full = generate(model, prompt, layout.schedule(grid), temperature=0, use_cache=False)
+    assert torch.equal(graphed, full)
