@@ -1,10 +1,11 @@
-"""``unimo data synth|pack|inspect|preview``: build, check and look at paired video+motion shard folders."""
+"""``unimo data synth|pack|tokenize|inspect|preview``: build, tokenize, check and look at shard folders."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 from unimo.commands import subcommand
 
@@ -69,6 +70,47 @@ def pack(videos: str | None = None, motions: str | None = None, out: str | None 
         print(format_summary(summarise_shards(out)))
     if report.failed or not report.pairs:
         sys.exit(f"unimo data pack: {len(report.failed)} pair(s) failed, {len(report.pairs)} paired")
+
+
+@subcommand("data tokenize")
+def tokenize(source: str = "data/synth_joint", out: str | None = None,
+             video_tokenizer: str = "unimo/assets/tokenizers/video.pt",
+             motion_tokenizer: str = "unimo/assets/tokenizers/motion.pt", num_frames: int = 17,
+             stride: int | None = None, size: int | None = None, batch_size: int = 16, device: str = "auto",
+             error_policy: Literal["warn", "strict"] = "warn") -> None:
+    """Run the frozen tokenizers once over a shard folder and store the ids as token shards (resumable).
+
+    Train from them with ``data.class_path: TokenShardDataModule`` (configs/ablations/joint_tokens.yaml).
+
+    Args:
+        source: Raw video+motion shard folder (from `unimo data synth` or `unimo data pack`).
+        out: Token shard folder; None: the source folder's name + "_tokens", beside it.
+        video_tokenizer: Video tokenizer file (the joint model's).
+        motion_tokenizer: Motion tokenizer file (the joint model's).
+        num_frames: Frames per window, 1 + 4k (the joint config's data num_frames).
+        stride: Frames between window starts; None: num_frames (non-overlapping windows).
+        size: Resize the shorter side and centre-crop to size x size; None keeps the stored size.
+        batch_size: Windows per tokenizer call.
+        device: "auto" (CUDA when available), "cpu", "cuda", ...
+        error_policy: "warn" skips (and counts) damaged or too short clips, "strict" stops at the first.
+    """
+    from unimo.data.shards.inspect import format_summary, summarise_shards
+    from unimo.data.shards.skips import SkipReporter
+    from unimo.data.tokens import TokenizeSpec, tokenize_shards
+
+    out = out or str(Path(source).with_name(Path(source).name + "_tokens"))
+    spec = TokenizeSpec(source_dir=source, video_tokenizer=video_tokenizer, motion_tokenizer=motion_tokenizer,
+                        num_frames=num_frames, stride=stride, size=size, batch_size=batch_size, device=device,
+                        error_policy=error_policy)
+    reporter = SkipReporter(error_policy)
+    try:
+        tokenize_shards(out, spec, progress=True, reporter=reporter)
+    except (FileNotFoundError, ValueError) as exc:
+        sys.exit(f"unimo data tokenize: {exc}")
+    print("token shards: each clip counted below is one window")
+    print(format_summary(summarise_shards(out)))
+    if reporter.total:
+        print(f"skipped:   {reporter.total} source clip(s) (see the warnings above)")
 
 
 @subcommand("data inspect")

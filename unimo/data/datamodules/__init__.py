@@ -1,6 +1,7 @@
-"""Lightning DataModules: shard folders of paired video+motion, and folders of motion files."""
+"""Lightning DataModules: shard folders of paired video+motion or of their tokens; folders of motion files."""
 
 from unimo.data.datamodules.motion_folder import MotionFolderDataModule, MotionWindows
+from unimo.data.datamodules.token_shards import TokenShardDataModule
 from unimo.data.datamodules.webdataset_module import WebDatasetDataModule
 
-__all__ = ["MotionFolderDataModule", "MotionWindows", "WebDatasetDataModule"]
+__all__ = ["MotionFolderDataModule", "MotionWindows", "TokenShardDataModule", "WebDatasetDataModule"]

@@ -41,11 +41,18 @@ def begin_build(out_dir: Path, source: dict[str, Any], num_shards: int) -> tuple
 
 
 def finish_build(out_dir: Path, source: dict[str, Any], num_shards: int, val_fraction: float = 0.1,
-                 test_fraction: float = 0.1) -> dict[str, Any]:
-    """Summarise all shards and write the finished manifest; return it."""
+                 test_fraction: float = 0.1, splits: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Summarise all shards and write the finished manifest; return it.
+
+    ``splits`` (shard names per split) replaces the fractions, e.g. so token shards keep the splits of the
+    shards they were made from.
+    """
     source = json.loads(json_bytes(source))
     infos = [read_shard_info(out_dir / shard_name(i)) for i in range(num_shards)]
     manifest = finish_manifest(source, infos, val_fraction=val_fraction, test_fraction=test_fraction)
+    if splits is not None:
+        named = [name for names in splits.values() for name in names]
+        manifest["splits"], manifest["splits_overlap"] = splits, len(named) > len(set(named))
     write_manifest(out_dir, manifest)
     return manifest
 

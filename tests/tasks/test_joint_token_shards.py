@@ -1,0 +1,68 @@
+"""JointTask trained from token shards: a real Lightning fit, the clip spec from token metadata, and refusal
+of shards made by other tokenizers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+from token_samples import VOCAB_SIZES, export_tiny_tokenizers, make_token_shards
+
+from unimo.backbones import BACKBONES
+from unimo.data.datamodules import TokenShardDataModule
+from unimo.tasks.joint import JointTask
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models: on the shared 2-core CI machine, 2 torch threads made this fit ~10x slower than 1."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tokenizers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return export_tiny_tokenizers(tmp_path_factory.mktemp("tokenizers"))
+
+
+@pytest.fixture(scope="module")
+def token_dir(tmp_path_factory, tiny_shards: Path, tokenizers) -> Path:
+    return make_token_shards(tmp_path_factory.mktemp("tokens") / "tokens", tiny_shards, tokenizers, stride=4)
+
+
+def tiny_task(tokenizers: dict[str, Path], motion: str = "motion") -> JointTask:
+    torch.manual_seed(0)
+    backbone = BACKBONES.build("GPTBackbone", vocab_sizes=VOCAB_SIZES, dim=32, num_layers=2, num_heads=2)
+    return JointTask(backbone=backbone, video_tokenizer=str(tokenizers["video"]),
+                     motion_tokenizer=str(tokenizers[motion]), warmup_steps=1, val_capture_batches=1,
+                     val_generate_batches=1)
+
+
+def fit(task: JointTask, token_dir: Path, tmp_path: Path, max_steps: int = 4) -> L.Trainer:
+    data = TokenShardDataModule(str(token_dir), batch_size=4, num_workers=0, num_frames=17, resampled=True,
+                                epoch_length=8)
+    trainer = L.Trainer(accelerator="cpu", max_steps=max_steps, limit_val_batches=1, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                        default_root_dir=tmp_path)
+    trainer.fit(task, datamodule=data)
+    return trainer
+
+
+def test_fit_from_token_shards_scores_capture_and_keeps_the_clip_spec(token_dir, tokenizers,
+                                                                      tmp_path) -> None:
+    task = tiny_task(tokenizers)
+    trainer = fit(task, token_dir, tmp_path)
+    assert trainer.global_step == 4
+    metrics = trainer.callback_metrics
+    assert torch.isfinite(metrics["train/loss"]) and torch.isfinite(metrics["val/mpjpe_mm"])
+    assert torch.isfinite(metrics["val/i2vm_consistency_mpjpe_mm"])
+    assert task.clip_spec == {"num_frames": 17, "size": 32, "fps": 20.0}  # what generate/capture reuse
+
+
+def test_refuses_shards_of_another_motion_tokenizer(token_dir, tokenizers, tmp_path) -> None:
+    with pytest.raises(ValueError, match="token shards: made by a different motion tokenizer"):
+        fit(tiny_task(tokenizers, motion="motion_other"), token_dir, tmp_path, max_steps=1)

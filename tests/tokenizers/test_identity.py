@@ -1,0 +1,45 @@
+"""Tokenizer fingerprints: equal for the same weights however loaded, different for any changed tensor."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from token_samples import MOTION_TINY, export_tiny_tokenizers
+
+from unimo.tokenizers import TOKENIZERS
+from unimo.tokenizers.identity import (
+    check_fingerprints,
+    file_sha256,
+    tokenizer_fingerprint,
+    tokenizer_identity,
+)
+from unimo.tokenizers.loading import build_tokenizer, load_tokenizer
+
+
+def test_same_weights_same_fingerprint_however_loaded(tmp_path) -> None:
+    files = export_tiny_tokenizers(tmp_path)
+    loaded = load_tokenizer(files["motion"])
+    rebuilt = build_tokenizer(loaded.config())  # as JointTask.from_checkpoint does
+    rebuilt.load_state_dict(loaded.state_dict())
+    assert tokenizer_fingerprint(rebuilt) == tokenizer_fingerprint(loaded)
+    assert tokenizer_fingerprint(load_tokenizer(files["motion_other"])) != tokenizer_fingerprint(loaded)
+    identity = tokenizer_identity(loaded, files["motion"])
+    assert identity["file_sha256"] == file_sha256(files["motion"]) and identity["config"] == loaded.config()
+
+
+def test_one_changed_value_or_argument_changes_the_fingerprint() -> None:
+    torch.manual_seed(0)
+    tokenizer = TOKENIZERS.build("MotionVQVAETokenizer", **MOTION_TINY)
+    before = tokenizer_fingerprint(tokenizer)
+    with torch.no_grad():
+        next(iter(tokenizer.parameters())).view(-1)[0] += 1e-6
+    assert tokenizer_fingerprint(tokenizer) != before
+    torch.manual_seed(0)
+    other = TOKENIZERS.build("MotionVQVAETokenizer", **{**MOTION_TINY, "dead_threshold": 2.0})  # same tensors
+    assert tokenizer_fingerprint(other) != before
+
+
+def test_check_fingerprints_names_the_modality() -> None:
+    check_fingerprints({"video": "a" * 64}, {"video": "a" * 64, "motion": "b" * 64})
+    with pytest.raises(ValueError, match="different motion tokenizer .*unimo data tokenize"):
+        check_fingerprints({"video": "a" * 64, "motion": "c" * 64}, {"video": "a" * 64, "motion": "b" * 64})
