@@ -1,4 +1,4 @@
-"""Data loading throughput of ``WebDatasetDataModule`` (clips/s) for 0, 1 and 2 DataLoader workers.
+"""Loader throughput: ``WebDatasetDataModule`` (clips/s) and ``TokenShardDataModule`` (windows/s, tokens/s).
 
 Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
 
@@ -9,7 +9,9 @@ It first generates (or reuses) a synthetic shard folder with ``unimo.data.shards
 that too, then for every worker count iterates the training loader (resampled epochs, so every
 configuration reads the same number of samples) 1 + ``--repeats`` times: the first epoch includes worker
 start-up, the median of the others (persistent workers) is the steady state. A motion-only run shows
-what skipping video decoding saves.
+what skipping video decoding saves. Then the same clips are tokenized (``unimo data tokenize`` with the
+shipped tokenizers, ``--token_frames`` windows, timed) and the token-shard loader is timed the same way;
+tokens/s counts the video and motion ids of the windows read.
 Figures depend on the CPU and on what else runs on it: the report records the machine.
 """
 
@@ -28,23 +30,33 @@ from typing import Any
 import torch
 from common import write_atomic  # noqa: E402
 
-from unimo.data.datamodules import WebDatasetDataModule
+from unimo.data.datamodules import TokenShardDataModule, WebDatasetDataModule
 from unimo.data.shards.manifest import read_manifest
 from unimo.data.shards.synth import SynthSpec, synthesize
+from unimo.data.tokens import TokenizeSpec, tokenize_shards
+
+TOKENIZERS = Path(__file__).resolve().parents[1] / "unimo" / "assets" / "tokenizers"
 
 
-def time_epochs(dm: WebDatasetDataModule, epochs: int) -> list[dict[str, float]]:
+def time_epochs(dm: WebDatasetDataModule | TokenShardDataModule, epochs: int) -> list[dict[str, float]]:
     """Iterate the training loader ``epochs`` times; return samples, seconds and samples/s per epoch."""
     loader = dm.train_dataloader()
     out = []
     for _ in range(epochs):
-        start, samples = time.perf_counter(), 0
+        start, samples, tokens = time.perf_counter(), 0, 0
         for batch in loader:
             samples += len(batch["key"])
+            tokens += sum(batch[k].numel() for k in ("video_ids", "motion_ids") if k in batch)  # 0 for raw
         seconds = time.perf_counter() - start
         out.append({"samples": samples, "seconds": round(seconds, 3),
-                    "samples_per_s": round(samples / seconds, 1)})
+                    "samples_per_s": round(samples / seconds, 1), "tokens_per_s": round(tokens / seconds)})
     return out
+
+
+def steady_state(dm: WebDatasetDataModule | TokenShardDataModule, args: argparse.Namespace) -> dict:
+    """Return the first epoch and the median of the ``--repeats`` later ones (the CPU is shared)."""
+    first, *rest = time_epochs(dm, 1 + args.repeats)
+    return {"first_epoch": first, "steady": sorted(rest, key=lambda r: r["samples_per_s"])[len(rest) // 2]}
 
 
 def bench_loader(data_dir: Path, workers: int, modalities: tuple[str, ...], args: argparse.Namespace) -> dict:
@@ -53,10 +65,33 @@ def bench_loader(data_dir: Path, workers: int, modalities: tuple[str, ...], args
                               num_frames=args.clip_frames, resampled=True, epoch_length=args.samples,
                               shuffle_buffer=64, modalities=modalities)
     dm.setup("fit")
-    first, *rest = time_epochs(dm, 1 + args.repeats)
-    steady = sorted(rest, key=lambda r: r["samples_per_s"])[len(rest) // 2]  # median: the CPU is shared
-    return {"num_workers": workers, "modalities": list(modalities), "first_epoch": first, "steady": steady,
-            "samples_per_s": steady["samples_per_s"], "skipped": dm.num_skipped}
+    timing = steady_state(dm, args)
+    return {"num_workers": workers, "modalities": list(modalities), **timing,
+            "samples_per_s": timing["steady"]["samples_per_s"], "skipped": dm.num_skipped}
+
+
+def make_tokens(args: argparse.Namespace) -> dict[str, Any]:
+    """Tokenize the benchmark clips into ``--token_frames`` windows with the shipped tokenizers; time it."""
+    spec = TokenizeSpec(source_dir=str(args.data_dir), video_tokenizer=str(TOKENIZERS / "video.pt"),
+                        motion_tokenizer=str(TOKENIZERS / "motion.pt"), num_frames=args.token_frames,
+                        device="cpu")
+    start = time.perf_counter()
+    manifest = tokenize_shards(args.token_dir, spec, progress=True)
+    seconds = time.perf_counter() - start
+    return {"num_frames": spec.num_frames, "stride": manifest["source"]["stride"],
+            "windows": manifest["num_clips"], "tokenize_seconds": round(seconds, 2),
+            "tokenize_windows_per_s": round(manifest["num_clips"] / seconds, 2),
+            "total_bytes": manifest["total_bytes"]}
+
+
+def bench_token_loader(workers: int, args: argparse.Namespace) -> dict:
+    """Time the token-shard loader with ``workers`` DataLoader workers."""
+    dm = TokenShardDataModule(str(args.token_dir), batch_size=args.batch_size, num_workers=workers,
+                              resampled=True, epoch_length=args.samples, shuffle_buffer=64)
+    dm.setup("fit")
+    timing = steady_state(dm, args)
+    return {"num_workers": workers, **timing, "samples_per_s": timing["steady"]["samples_per_s"],
+            "tokens_per_s": timing["steady"]["tokens_per_s"], "skipped": dm.num_skipped}
 
 
 def make_data(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,7 +142,24 @@ def markdown(report: dict[str, Any]) -> str:
     for r in report["results"]:
         lines.append(f"| {r['num_workers']} | {'+'.join(r['modalities'])} | "
                      f"{r['first_epoch']['samples_per_s']} | {r['steady']['samples_per_s']} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + token_markdown(report)) + "\n"
+
+
+def token_markdown(report: dict[str, Any]) -> list[str]:
+    """Render the token-shard part of the report."""
+    tokens = report.get("tokens")
+    if not tokens:
+        return []
+    lines = ["", "## Token shards (TokenShardDataModule)", "",
+             f"{tokens['windows']} windows of {tokens['num_frames']} frames (stride {tokens['stride']}), "
+             f"{tokens['total_bytes'] / 1e6:.2f} MB; tokenizing with the shipped tokenizers on this CPU: "
+             f"{tokens['tokenize_windows_per_s']} windows/s.", "",
+             "| workers | first epoch (windows/s) | steady, median (windows/s) | steady (tokens/s) |",
+             "|---:|---:|---:|---:|"]
+    for r in report["token_results"]:
+        lines.append(f"| {r['num_workers']} | {r['first_epoch']['samples_per_s']} | "
+                     f"{r['steady']['samples_per_s']} | {r['steady']['tokens_per_s']} |")
+    return lines
 
 
 
@@ -123,6 +175,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=256, help="samples per epoch")
     p.add_argument("--repeats", type=int, default=3, help="steady-state epochs (the median is reported)")
     p.add_argument("--synth_workers", type=int, default=2)
+    p.add_argument("--token_frames", type=int, default=17, help="frames per token-shard window (1 + 4k)")
+    p.add_argument("--no_tokens", action="store_true", help="skip tokenizing and the token-shard loader")
     p.add_argument("--torch_threads", type=int, default=1,
                    help="intra-op threads of this process (DataLoader workers always use 1); on a busy "
                         "2-core machine the default 2 made the 0-worker loader 5x slower")
@@ -152,6 +206,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["results"].append(bench_loader(args.data_dir, workers, ("video", "motion"), args))
         print(report["results"][-1], file=sys.stderr, flush=True)
     report["results"].append(bench_loader(args.data_dir, 0, ("motion",), args))
+    if not args.no_tokens:
+        args.token_dir = args.data_dir.with_name(args.data_dir.name + "_tokens")
+        report["tokens"], report["token_results"] = make_tokens(args), []
+        for workers in args.workers:
+            report["token_results"].append(bench_token_loader(workers, args))
+            print(report["token_results"][-1], file=sys.stderr, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "loader_speed.json", json.dumps(report, indent=2) + "\n")
     write_atomic(args.out / "loader_speed.md", markdown(report))
