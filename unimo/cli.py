@@ -4,7 +4,8 @@
 LightningModule (``class_path: JointTask``) and ``data:`` any LightningDataModule. Every other subcommand
 (``unimo data synth``, ``unimo generate`` ...) is a plain function registered with
 ``unimo.commands.subcommand``; its signature and docstring are its parser and ``--help`` (jsonargparse).
-Plugins load once, before any parser is built.
+Plugins load once, before any parser is built. ``unimo test --ckpt FILE`` (short for ``--ckpt_path``) also
+writes a report folder (``unimo.reports``; options ``--report.*``, see ``unimo.lightning_cli``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from unimo.plugins import autoload_disabled, load_plugins
 LIGHTNING_SUBCOMMANDS = {
     "fit": "train a model (LightningCLI)",
     "validate": "run validation on a checkpoint (LightningCLI)",
-    "test": "run the test set on a checkpoint (LightningCLI)",
+    "test": "test a checkpoint (--ckpt FILE) and write a report with pictures (LightningCLI)",
     "predict": "run prediction (LightningCLI)",
 }
 
@@ -61,20 +62,38 @@ def usage() -> str:
 
 
 def run_lightning(args: list[str]) -> None:
-    """Run LightningCLI with every registered task and DataModule importable by short name."""
+    """Run the LightningCLI (``UnimoCLI``) with every registered task and DataModule importable by short name.
+
+    A missing file (checkpoint, tokenizer, data, FID/FVD weights) stops with its one-line message, which
+    names the file and what to do, instead of a traceback.
+    """
     from lightning import LightningDataModule, LightningModule
-    from lightning.pytorch.cli import LightningCLI
+
+    from unimo.lightning_cli import UnimoCLI
 
     import_components()
-    LightningCLI(
-        LightningModule,
-        LightningDataModule,
-        subclass_mode_model=True,
-        subclass_mode_data=True,
-        args=None if args == sys.argv[1:] else args,  # LightningCLI warns when given its own argv
-        save_config_kwargs={"overwrite": True},
-        auto_configure_optimizers=False,
-    )
+    from_shell = args == sys.argv[1:]
+    args = [_ckpt_alias(arg) for arg in args]
+    if from_shell:
+        sys.argv[1:] = args  # LightningCLI reads its own argv (and warns when also given args)
+    try:
+        UnimoCLI(
+            LightningModule,
+            LightningDataModule,
+            subclass_mode_model=True,
+            subclass_mode_data=True,
+            args=None if from_shell else args,
+            save_config_kwargs={"overwrite": True},
+            auto_configure_optimizers=False,
+        )
+    except FileNotFoundError as err:
+        sys.exit(f"unimo {args[0]}: {err}")
+
+
+def _ckpt_alias(arg: str) -> str:
+    """Accept ``--ckpt`` for LightningCLI's ``--ckpt_path``."""
+    name, sep, value = arg.partition("=")
+    return "--ckpt_path" + sep + value if name == "--ckpt" else arg
 
 
 def import_components() -> None:

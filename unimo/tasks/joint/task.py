@@ -4,7 +4,8 @@ Frozen pretrained tokenizers turn each batch into ids (or the batch already hold
 shards), one layout per step arranges them (I2VM, V2M, ...), and the backbone is trained with
 teacher-forced next-token cross-entropy. Validation measures what users care about: V2M capture accuracy
 (MPJPE family against the ground-truth SMPL-X motion) and, for I2VM, motion-video consistency (capture the
-generated video with V2M and compare with the generated motion).
+generated video with V2M and compare with the generated motion). Test does the same, capture on every clip,
+and returns what ``unimo test``'s report draws (see ``unimo.reports``).
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ class JointTask(L.LightningModule):
         lr: Peak AdamW learning rate.
         weight_decay: AdamW weight decay on matrices (not on norms/biases).
         warmup_steps: Linear warmup steps before cosine decay to ``0.1 * lr``.
-        val_capture_batches: Validation batches on which V2M capture is decoded and scored (0: none).
-        val_generate_batches: Validation batches on which I2VM samples are generated and scored (0: none).
+        val_capture_batches: Validation batches on which V2M capture is decoded and scored (0: none); test
+            scores every batch.
+        val_generate_batches: Validation (and test) batches on which I2VM samples are generated and scored
+            (0: none).
         top_k: Top-k of I2VM sampling in validation.
         seed: Seed of the layout schedule and of validation sampling.
     """
@@ -87,6 +90,8 @@ class JointTask(L.LightningModule):
         self.clip_spec: dict[str, float] = {}  # frames/size/fps seen in training; inference reuses them
         self.capture_metrics = capture_metrics("val/")
         self.consistency = MPJPE()
+        self.test_capture_metrics = capture_metrics("test/")  # one metric object per stage (Lightning)
+        self.test_consistency = MPJPE()
 
     def _check_vocabularies(self) -> None:
         sizes = getattr(self.backbone, "vocab_sizes", {})
@@ -137,29 +142,63 @@ class JointTask(L.LightningModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         video_ids, motion_ids = self.tokenize(batch)
-        size = video_ids.shape[0]
+        self._log_layout_losses(video_ids, motion_ids, "val")
+        if batch_idx < self.hparams.val_capture_batches and "motion" in batch:
+            self._score_capture(video_ids, batch["motion"].float(), "val")
+        if batch_idx < self.hparams.val_generate_batches and GENERATE_LAYOUT in self.mixture.layouts:
+            self._score_generation(video_ids, batch["motion"].shape[1], "val")
+
+    def test_step(self, batch: dict[str, Any], batch_idx: int) -> dict[str, Any]:
+        """Score V2M capture on every clip and I2VM on the first ``val_generate_batches`` batches; return the
+        clips, motions and joints the ``unimo test`` report draws (keys: ``unimo.reports.callback``)."""
+        video_ids, motion_ids = self.tokenize(batch)
+        self._log_layout_losses(video_ids, motion_ids, "test")
+        motion = batch["motion"].float()  # (B, T, 79)
+        num_frames = motion.shape[1]
+        captured, joints = self._score_capture(video_ids, motion, "test")
+        video = batch["video"] if "video" in batch else self._decode_video(video_ids, num_frames)
+        out = {"joints": joints, "fps": clip_spec_of(batch).get("fps", 20.0),
+               "panels": {"input": video, "true motion": motion, "V2M capture": captured}}
+        if batch_idx < self.hparams.val_generate_batches and GENERATE_LAYOUT in self.mixture.layouts:
+            gen_ids, gen_motion = self._score_generation(video_ids, num_frames, "test")
+            gen_video = self._decode_video(gen_ids, num_frames)  # (B, T, 3, H, W); frame 0 from the input
+            out["panels"].update({"I2VM video": gen_video, "I2VM motion": gen_motion})
+            out["videos"], out["video_start_frame"] = (video, gen_video), 1
+        return out
+
+    def _log_layout_losses(self, video_ids: torch.Tensor, motion_ids: torch.Tensor, stage: str) -> None:
         for name, layout in self.mixture.layouts.items():
             losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
-            self.log_dict({f"val/{name}/{k}": v for k, v in losses.items()}, batch_size=size, sync_dist=True)
-        if batch_idx < self.hparams.val_capture_batches and "motion" in batch:
-            self._score_capture(video_ids, batch["motion"])
-        if batch_idx < self.hparams.val_generate_batches and GENERATE_LAYOUT in self.mixture.layouts:
-            self._score_generation(video_ids, num_frames=batch["motion"].shape[1])
+            self.log_dict({f"{stage}/{name}/{k}": v for k, v in losses.items()},
+                          batch_size=video_ids.shape[0], sync_dist=True)
 
-    def _score_capture(self, video_ids: torch.Tensor, motion: torch.Tensor) -> None:
+    def _score_capture(self, video_ids: torch.Tensor, motion: torch.Tensor, stage: str,
+                       ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Capture ``motion`` ``(B, T, 79)`` from its video ids; return it and (pred, true) joints."""
         pred = self.capture(video_ids, num_frames=motion.shape[1])  # (B, T, 79)
-        self.capture_metrics.update(body_joints(pred), body_joints(motion.float()))
-        self.log_dict(self.capture_metrics, batch_size=motion.shape[0])
+        joints = body_joints(pred), body_joints(motion)  # (B, T, J, 3) each
+        metrics = self.capture_metrics if stage == "val" else self.test_capture_metrics
+        metrics.update(*joints)
+        self.log_dict(metrics, batch_size=motion.shape[0])
+        return pred, joints
 
-    def _score_generation(self, video_ids: torch.Tensor, num_frames: int) -> None:
+    def _score_generation(self, video_ids: torch.Tensor, num_frames: int, stage: str,
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Generate I2VM from each clip's first frame; return video ids and decoded motion ``(B, T, 79)``."""
         generator = torch.Generator(self.device).manual_seed(self.hparams.seed)
         gen_video, gen_motion = generate_ids(
             self.backbone, self.mixture.get(GENERATE_LAYOUT), video_ids[:, :1], video_ids.shape[1],
             self.motion_per_step, top_k=self.hparams.top_k, generator=generator)
         generated = self.motion_tokenizer.decode(gen_motion, num_frames=num_frames)
         captured = self.capture(gen_video, num_frames=num_frames)  # V2M on the generated video
-        self.consistency.update(body_joints(captured), body_joints(generated))
-        self.log("val/i2vm_consistency_mpjpe_mm", self.consistency, batch_size=video_ids.shape[0])
+        metric = self.consistency if stage == "val" else self.test_consistency
+        metric.update(body_joints(captured), body_joints(generated))
+        self.log(f"{stage}/i2vm_consistency_mpjpe_mm", metric, batch_size=video_ids.shape[0])
+        return gen_video, generated
+
+    def _decode_video(self, video_ids: torch.Tensor, num_frames: int) -> torch.Tensor:
+        """Decode video ids ``(B, t, h, w)`` to ``(B, num_frames, 3, H, W)`` in ``[-1, 1]``."""
+        return self.video_tokenizer.decode(video_ids)[:, :num_frames].float()
 
     def capture(self, video_ids: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Return SMPL-X motion ``(B, num_frames, 79)`` captured from video ids ``(B, t, h, w)``."""
