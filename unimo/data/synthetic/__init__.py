@@ -1,8 +1,8 @@
 """The embedded synthetic dataset: procedurally animated SMPL-X bodies rendered into videos with exact motion.
 
-Reading order: ``motion_generator`` (plans and assembles motions from ``gait``, ``actions``, ``dance``
-via ``channels`` and ``root_motion``), then ``clip`` (camera from ``camera_rig``, rendering from
-``unimo.render``).
+Reading order: ``motion_generator`` (plans and assembles motions from ``gait``, ``actions``, ``dance``,
+``exercises`` via ``channels``, ``variation`` and ``root_motion``), then ``clip`` (camera from
+``camera_rig``, rendering from ``unimo.render``).
 """
 
 from unimo.data.synthetic.clip import SyntheticClip, generate_clip

@@ -13,11 +13,15 @@ derived from that frame (checked in tests/data/test_synthetic_motion.py):
 
 Right-side joints mirror the left through the x = 0 plane: the same x angle, negated y and z.
 
-Limits (``LIMITS_DEG``, left side; right side mirrored) are conservative active ranges of motion from
-clinical goniometry tables (hip flexion ~125 deg, knee 145, ankle dorsi 30 / plantar 50, shoulder flexion
-~140 in this parameterisation, elbow 145), narrowed where the Euler parameterisation would reach
-gimbal lock. The middle angle stays inside (-90, 90) deg so the Euler decomposition is unique and
-tests can recover and check every angle. ``soft_clip`` saturates smoothly so clamping adds no kinks.
+Limits (``LIMITS_DEG``, left side; right side mirrored) are active ranges of motion from clinical
+goniometry tables (hip flexion ~125 deg, knee 145, ankle dorsi 30 / plantar 50, shoulder flexion ~140 in
+this parameterisation, elbow 145), narrowed where the Euler parameterisation would reach gimbal lock. The
+small "off-axis" rotations that mocap fits put on every joint (knee and toe twist, ankle abduction,
+clavicle protraction and twist, elbow carrying angle, per-segment spine curvature, a few degrees of knee
+and elbow hyperextension) are allowed up to what SMPL-X fits of real mocap show (AMASS, measured by
+``benchmarks/motion_stats.py``), so the synthetic data can cover them. The middle angle stays inside
+(-90, 90) deg so the Euler decomposition is unique and tests can recover and check every angle.
+``soft_clip`` saturates smoothly so clamping adds no kinks.
 """
 
 from __future__ import annotations
@@ -40,23 +44,36 @@ CENTRAL = (
     "neck_flex",
     "neck_turn",
     "neck_tilt",
+    "head_flex",
+    "head_turn",
+    "head_tilt",
+    "spine_curve",
 )
 SIDED = (
     "hip_flex",
     "hip_abd",
     "hip_rot",
     "knee",
+    "knee_rot",
+    "knee_var",
     "ankle",
     "ankle_inv",
+    "ankle_rot",
     "toe",
+    "toe_rot",
+    "toe_dev",
     "collar",
+    "collar_prot",
+    "collar_twist",
     "sh_abd",
     "sh_flex",
     "sh_rot",
     "elbow",
+    "elbow_carry",
     "forearm",
     "wrist_flex",
     "wrist_dev",
+    "wrist_twist",
 )
 CHANNELS = CENTRAL + tuple(f"{name}_{side}" for name in SIDED for side in "LR")
 
@@ -70,38 +87,54 @@ _MAP: dict[tuple[str, int], list[tuple[str, float]]] = {
     **{(j, 0): [("neck_flex", g)] for j, g in _NECK.items()},
     **{(j, 1): [("neck_turn", g)] for j, g in _NECK.items()},
     **{(j, 2): [("neck_tilt", -g)] for j, g in _NECK.items()},
+    # head-on-neck and spine-shape channels move one segment against its neighbours (posture, gaze)
+    ("Head", 0): [("neck_flex", 0.5), ("head_flex", 1.0)],
+    ("Head", 1): [("neck_turn", 0.5), ("head_turn", 1.0)],
+    ("Head", 2): [("neck_tilt", -0.5), ("head_tilt", -1.0)],
+    ("Spine1", 0): [("spine_flex", 0.3), ("spine_curve", 0.5)],
+    ("Spine2", 0): [("spine_flex", 0.3), ("spine_curve", -1.0)],
+    ("Spine3", 0): [("spine_flex", 0.4), ("spine_curve", 0.5)],
     # hip_flex is the thigh's angle in the world: a forward-pitched pelvis already flexes the hip.
     ("L_Hip", 0): [("hip_flex_L", -1.0), ("pelvis_pitch", -1.0)],
     ("L_Hip", 1): [("hip_rot_L", 1.0)],
     ("L_Hip", 2): [("hip_abd_L", 1.0)],
     ("L_Knee", 0): [("knee_L", 1.0)],
+    ("L_Knee", 1): [("knee_rot_L", 1.0)],
+    ("L_Knee", 2): [("knee_var_L", 1.0)],
     ("L_Ankle", 0): [("ankle_L", -1.0)],
+    ("L_Ankle", 1): [("ankle_rot_L", 1.0)],
     ("L_Ankle", 2): [("ankle_inv_L", 1.0)],
     ("L_Foot", 0): [("toe_L", -1.0)],
+    ("L_Foot", 1): [("toe_rot_L", 1.0)],
+    ("L_Foot", 2): [("toe_dev_L", 1.0)],
+    ("L_Collar", 0): [("collar_twist_L", 1.0)],
+    ("L_Collar", 1): [("collar_prot_L", 1.0)],
     ("L_Collar", 2): [("collar_L", 1.0)],
     ("L_Shoulder", 0): [("sh_flex_L", -1.0)],
     ("L_Shoulder", 1): [("sh_rot_L", 1.0)],
     ("L_Shoulder", 2): [("sh_abd_L", 1.0)],
     ("L_Elbow", 0): [("forearm_L", 1.0)],
     ("L_Elbow", 1): [("elbow_L", -1.0)],
+    ("L_Elbow", 2): [("elbow_carry_L", 1.0)],
+    ("L_Wrist", 0): [("wrist_twist_L", 1.0)],
     ("L_Wrist", 1): [("wrist_dev_L", 1.0)],
     ("L_Wrist", 2): [("wrist_flex_L", -1.0)],
 }
 _OFFSET_DEG = {("L_Shoulder", 2): -80.0}  # arms hang down (not the T-pose) at zero channels
 
 LIMITS_DEG: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = {
-    "Spine1": ((-15, 35), (-25, 25), (-20, 20)),
-    "Spine2": ((-15, 35), (-25, 25), (-20, 20)),
-    "Spine3": ((-15, 35), (-25, 25), (-20, 20)),
+    "Spine1": ((-30, 40), (-25, 25), (-20, 20)),
+    "Spine2": ((-35, 40), (-25, 25), (-20, 20)),
+    "Spine3": ((-30, 40), (-25, 25), (-20, 20)),
     "Neck": ((-25, 35), (-40, 40), (-25, 25)),
-    "Head": ((-25, 35), (-40, 40), (-25, 25)),
+    "Head": ((-30, 40), (-40, 40), (-25, 25)),
     "L_Hip": ((-130, 35), (-35, 40), (-25, 60)),
-    "L_Knee": ((0, 145), (-5, 5), (-5, 5)),
-    "L_Ankle": ((-30, 50), (-15, 15), (-25, 25)),
-    "L_Foot": ((-45, 20), (-5, 5), (-5, 5)),
-    "L_Collar": ((-15, 15), (-20, 20), (-10, 35)),
+    "L_Knee": ((-10, 145), (-20, 20), (-12, 12)),
+    "L_Ankle": ((-30, 50), (-20, 35), (-35, 25)),
+    "L_Foot": ((-45, 20), (-30, 30), (-15, 35)),
+    "L_Collar": ((-20, 20), (-35, 35), (-10, 45)),
     "L_Shoulder": ((-140, 60), (-80, 80), (-90, 85)),
-    "L_Elbow": ((-60, 60), (-145, 0), (-5, 5)),
+    "L_Elbow": ((-60, 60), (-145, 20), (-10, 30)),
     "L_Wrist": ((-60, 60), (-30, 30), (-70, 70)),
 }
 

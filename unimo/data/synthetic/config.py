@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-GENERATOR_VERSION = "1.0"  # bump when the same seed and config would produce different clips
+GENERATOR_VERSION = "2.0"  # bump when the same seed and config would produce different clips
 
 # Relative frequency of each motion kind in random plans.
 DEFAULT_KIND_WEIGHTS = {
@@ -18,6 +18,9 @@ DEFAULT_KIND_WEIGHTS = {
     "reach": 0.09,
     "kick": 0.07,
     "dance": 0.13,
+    "hop": 0.07,
+    "bend": 0.07,
+    "exercise": 0.07,
 }
 
 
@@ -37,7 +40,7 @@ class MotionConfig:
     segment_seconds: tuple[float, float] = (2.0, 5.0)
     blend_seconds: float = 0.4
     betas_std: float = 1.0
-    betas_clip: float = 2.0
+    betas_clip: float = 2.5
 
 
 @dataclass

@@ -36,7 +36,8 @@ def dance(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
     ch["neck_flex"] = amp(0, 10) * np.sin(2 * np.pi * beat)
     if rng.random() < 0.15 and num_frames / fps > 2.0:  # one spin over two to four beats
         spin_s = rng.uniform(2, 4) / beat_hz
-        u = (np.arange(num_frames) / fps - rng.uniform(0, max(num_frames / fps - spin_s, 0.0))) / spin_s  # spin may outlast the clip
+        begin = rng.uniform(0, max(num_frames / fps - spin_s, 0.0))  # the spin may outlast the clip
+        u = (np.arange(num_frames) / fps - begin) / spin_s
         inside = (u >= 0) & (u <= 1)
         track.yaw_rate = np.where(inside, rng.choice([-360, 360]) * 6 * u * (1 - u) / spin_s, 0.0)
     return track

@@ -52,7 +52,7 @@ _RUN_FLIGHT = (0.36, 0.14)  # start and length (cycles) of the flight after each
 
 def walk(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
     """Walk along a gently curving path at a random pace and step length."""
-    freq = rng.uniform(0.8, 1.05)  # strides per second (two steps each)
+    freq = rng.uniform(0.72, 1.05)  # strides per second (two steps each)
     yaw = rng.uniform(-20, 20) + smooth_noise(rng, num_frames, fps, rng.uniform(0, 25), 2.0)[:, 0]
     return _gait(
         rng,
@@ -63,15 +63,15 @@ def walk(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
         rng.uniform(0.75, 1.15),
         yaw,
         "walk",
-        lean=rng.uniform(0, 5),
-        arm_gain=rng.uniform(0.5, 0.9),
-        elbow=rng.uniform(10, 30),
+        lean=rng.uniform(-2, 8),
+        arm_gain=rng.uniform(0.15, 1.3),
+        elbow=rng.uniform(5, 40),
     )[0]
 
 
 def run(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
     """Run (with a flight phase) along a gently curving path."""
-    freq = rng.uniform(1.3, 1.6)
+    freq = rng.uniform(1.25, 1.6)
     yaw = rng.uniform(-12, 12) + smooth_noise(rng, num_frames, fps, rng.uniform(0, 15), 2.0)[:, 0]
     track, phase = _gait(
         rng,
@@ -82,9 +82,9 @@ def run(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
         rng.uniform(0.8, 1.1),
         yaw,
         "run",
-        lean=rng.uniform(6, 12),
-        arm_gain=rng.uniform(0.6, 0.9),
-        elbow=rng.uniform(80, 100),
+        lean=rng.uniform(4, 14),
+        arm_gain=rng.uniform(0.4, 1.1),
+        elbow=rng.uniform(60, 110),
     )
     cycle = np.mod(phase, 0.5)  # flights come twice per stride
     start, length = _RUN_FLIGHT
@@ -144,15 +144,20 @@ def _gait(
     track = Track.neutral(num_frames, kind)
     ch = track.channels
     swing_scale = 0.5 + 0.5 * min(step, 1.0)  # short steps still lift the foot
+    busy = str(rng.choice(["L", "R"])) if rng.random() < 0.15 else ""  # one hand holds something
     for side, offset in (("L", 0.0), ("R", 0.5)):
+        gain = 0.1 if side == busy else arm_gain * rng.uniform(0.7, 1.3)  # arms rarely swing alike
         hip = periodic(keys["hip"], phase + offset)
         ch[f"hip_flex_{side}"] = hip.mean() + step * (hip - hip.mean())
         knee = periodic(keys["knee"], phase + offset)
         ch[f"knee_{side}"] = knee.min() + swing_scale * (knee - knee.min())
         ch[f"ankle_{side}"] = step * periodic(keys["ankle"], phase + offset)
         # the arm swings against the leg of its own side
-        ch[f"sh_flex_{side}"] = -arm_gain * (ch[f"hip_flex_{side}"] - ch[f"hip_flex_{side}"].mean())
+        ch[f"sh_flex_{side}"] = -gain * (ch[f"hip_flex_{side}"] - ch[f"hip_flex_{side}"].mean())
         ch[f"elbow_{side}"] = elbow + 0.3 * np.maximum(ch[f"sh_flex_{side}"], 0)
+        if side == busy:
+            ch[f"sh_flex_{side}"] = ch[f"sh_flex_{side}"] + rng.uniform(5, 25)
+            ch[f"elbow_{side}"] = ch[f"elbow_{side}"] + rng.uniform(40, 80)
     twist = 4 * step * np.cos(2 * np.pi * phase)  # the pelvis turns with the forward leg
     ch["pelvis_yaw"], ch["spine_twist"] = -twist, 0.8 * twist
     ch["pelvis_roll"] = step * np.sin(4 * np.pi * phase)

@@ -1,9 +1,10 @@
 """``generate_motion``: varied, plausible, grounded SMPL-X motions from a seed.
 
 Pipeline: plan segments of motion kinds -> author each with a primitive (anatomical channels, yaw rate,
-flight) -> crossfade segments -> add a per-person posture and small noise -> clamp to joint limits and
-convert to axis-angle -> solve root translation from the feet (``root_motion``). All randomness comes
-from one ``numpy.random.Generator`` seeded by ``seed``, so a seed always gives the same motion.
+flight) -> crossfade segments -> add a per-person posture, secondary motion and band-limited noise on
+every joint (``variation``) -> clamp to joint limits and convert to axis-angle -> solve root translation
+from the feet (``root_motion``). All randomness comes from one ``numpy.random.Generator`` seeded by
+``seed``, so a seed always gives the same motion.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from unimo.body.motion import Motion
 from unimo.data.synthetic.actions import idle, jump, kick, reach, squat, wave
 from unimo.data.synthetic.channels import channels_to_euler, euler_to_axis_angle
 from unimo.data.synthetic.config import MotionConfig
-from unimo.data.synthetic.curves import smooth_noise
 from unimo.data.synthetic.dance import dance
+from unimo.data.synthetic.exercises import bend, exercise, hop
 from unimo.data.synthetic.gait import run, turn, walk
 from unimo.data.synthetic.root_motion import solve_root
 from unimo.data.synthetic.track import Track, crossfade
+from unimo.data.synthetic.variation import vary
 from unimo.render.body_mesh import BodyMesh
 
 Primitive = Callable[[np.random.Generator, int, float], Track]
@@ -37,30 +39,10 @@ KINDS: dict[str, Primitive] = {
     "reach": reach,
     "kick": kick,
     "dance": dance,
+    "hop": hop,
+    "bend": bend,
+    "exercise": exercise,
 }
-# Per-person posture offsets (degrees): (channel, low, high), drawn once per motion.
-_POSTURE = (
-    ("sh_abd_L", 5, 12),
-    ("sh_abd_R", 5, 12),
-    ("elbow_L", 0, 10),
-    ("elbow_R", 0, 10),
-    ("spine_flex", -3, 5),
-    ("neck_flex", -5, 5),
-)
-_NOISY = (
-    "spine_flex",
-    "spine_twist",
-    "neck_flex",
-    "neck_turn",
-    "sh_flex_L",
-    "sh_flex_R",
-    "sh_abd_L",
-    "sh_abd_R",
-    "elbow_L",
-    "elbow_R",
-    "wrist_flex_L",
-    "wrist_flex_R",
-)
 
 
 def generate_motion(
@@ -131,12 +113,7 @@ def _assemble(
         segment = KINDS[kind](rng, frames + extra, fps).finalize()
         track = segment if track is None else crossfade(track, segment, blend)
     assert track is not None
-    num_frames = track.num_frames
-    for name, lo, hi in _POSTURE:
-        track.channels[name] = track.channels[name] + rng.uniform(lo, hi)
-    noise = smooth_noise(rng, num_frames, fps, 2.0, 1.5, len(_NOISY))  # (T, C) degrees
-    for c, name in enumerate(_NOISY):
-        track.channels[name] = track.channels[name] + noise[:, c]
+    vary(rng, track, fps)
     return track
 
 
