@@ -55,7 +55,8 @@ def prompt_and_schedule(batch: int, context: int, new: int, vocab: dict[str, int
     return prompt, schedule
 
 
-PATHS = {"graph": {"use_cache": True, "cuda_graph": True},  # the default on CUDA
+PATHS = {"graph_compiled": {"use_cache": True, "cuda_graph": True},  # after backbone.compile_decoding()
+         "graph": {"use_cache": True, "cuda_graph": True},  # the default on CUDA
          "kv_eager": {"use_cache": True, "cuda_graph": False},
          "recompute": {"use_cache": False, "cuda_graph": False}}
 
@@ -102,16 +103,23 @@ def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Names
     device = torch.device(args.device)
     vocab = QUICK_VOCAB if args.quick else VOCAB
     prompt, schedule = prompt_and_schedule(batch, context, args.new_tokens, vocab, device)
-    paths = [p for p in PATHS if device.type == "cuda" or p != "graph"]
+    paths = [p for p in PATHS if device.type == "cuda" or not p.startswith("graph")]
+    paths = [p for p in paths if args.compile_decoding or p != "graph_compiled"]
     runs, ids = {}, {}
     for path in paths:
+        model._decode_blocks = None  # eager blocks unless this path compiles them
+        if path == "graph_compiled":
+            model.compile_decoding()
         runs[path], ids[path] = bench_path(model, prompt, schedule, path, args)
+    model._decode_blocks = None
     best = "graph" if "graph" in runs else "kv_eager"
     same = {p: float((ids[p][:, context:] == ids["recompute"][:, context:]).float().mean()) for p in paths}
     return {"context": context, "batch": batch, "new_tokens": args.new_tokens, "paths": runs,
             "kv_path": best,
             "kv_cache_speedup": runs["recompute"]["ms_per_token"] / runs[best]["ms_per_token"],
             "kv_eager_speedup": runs["recompute"]["ms_per_token"] / runs["kv_eager"]["ms_per_token"],
+            "kv_compiled_graph_speedup": None if "graph_compiled" not in runs
+            else runs["recompute"]["ms_per_token"] / runs["graph_compiled"]["ms_per_token"],
             "kv_tokens_per_s": runs[best]["tokens_per_s"], "recompute_tokens_per_s":
             runs["recompute"]["tokens_per_s"], "same_tokens_fraction": same}
 
@@ -121,14 +129,16 @@ def markdown(report: dict) -> str:
     lines = [title, "", "Per generated token after the prompt, greedy, bf16 on GPU. `graph`: static KV "
              "cache, one CUDA-graph replay per token (the default on CUDA); `kv_eager`: the same cache "
              "without the graph; `recompute`: the whole prefix every token.", "",
-             "| context | batch | graph ms/tok | kv_eager ms/tok | recompute ms/tok | KV speedup (graph) "
-             "| KV speedup (eager) | same tokens as recompute |", "|" + "---|" * 8]
+             "| context | batch | graph+compile ms/tok | graph ms/tok | kv_eager ms/tok | recompute ms/tok "
+             "| KV speedup (graph) | KV speedup (graph+compile) | same tokens as recompute |",
+             "|" + "---|" * 9]
     fmt = lambda r, p: f"{r['paths'][p]['ms_per_token']:.2f}" if p in r["paths"] else "-"  # noqa: E731
     for r in report["runs"]:
         same = ", ".join(f"{p} {v:.0%}" for p, v in r["same_tokens_fraction"].items() if p != "recompute")
-        lines.append(f"| {r['context']} | {r['batch']} | {fmt(r, 'graph')} | {fmt(r, 'kv_eager')} | "
-                     f"{fmt(r, 'recompute')} | {r['kv_cache_speedup']:.1f}x | {r['kv_eager_speedup']:.1f}x | "
-                     f"{same} |")
+        compiled = r["kv_compiled_graph_speedup"]
+        lines.append(f"| {r['context']} | {r['batch']} | {fmt(r, 'graph_compiled')} | {fmt(r, 'graph')} | "
+                     f"{fmt(r, 'kv_eager')} | {fmt(r, 'recompute')} | {r['kv_cache_speedup']:.1f}x | "
+                     f"{'-' if compiled is None else format(compiled, '.1f') + 'x'} | {same} |")
     lines += ["", "End to end (pipeline_speed.py; batch 1; untrained weights: the work per clip is fixed):",
               "",
               "| backbone | params (M) | capture frames/s | x real time | I2VM s/clip (frames) |",
@@ -146,6 +156,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--contexts", nargs="+", type=int, default=[1024, 4096])
     p.add_argument("--batches", nargs="+", type=int, default=[1, 8])
     p.add_argument("--new_tokens", type=int, default=64)
+    p.add_argument("--compile_decoding", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time CUDA-graph decoding with compiled blocks (GPTBackbone.compile_decoding)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
     p.add_argument("--pipeline_sizes", nargs="*", default=["main_job", "125m"], choices=list(SIZES),
                    help="backbone sizes of the end-to-end capture/generate timings (pipeline_speed.py)")

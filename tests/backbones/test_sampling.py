@@ -80,4 +80,7 @@ def test_cuda_graph_decoding_equals_recomputation() -> None:
     with torch.no_grad():
         graphed = generate(model, prompt, layout.schedule(grid), temperature=0, cuda_graph=True)
         full = generate(model, prompt, layout.schedule(grid), temperature=0, use_cache=False)
+        model.compile_decoding()
+        compiled = generate(model, prompt, layout.schedule(grid), temperature=0, cuda_graph=True)
     assert torch.equal(graphed, full)
+    assert torch.equal(compiled, full)
