@@ -51,4 +51,6 @@ def test_too_few_clips_and_disabled_are_reasons() -> None:
     scores.update(torch.zeros(1, 1, 3, 8, 8), torch.zeros(1, 1, 3, 8, 8))  # one image per side
     assert scores.compute() == {} and "(1 clips)" in scores.reasons["fid"]
     off = VideoScores(enabled=False)
+    assert off.compute() == {} and off.reasons == {}  # no videos: nothing to claim
+    off.update(torch.zeros(2, 1, 3, 8, 8), torch.zeros(2, 1, 3, 8, 8))
     assert off.compute() == {} and set(off.reasons) == {"fid", "fvd"}

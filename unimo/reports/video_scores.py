@@ -3,7 +3,8 @@
 Both need published feature-network weights that unimo never downloads (``UNIMO_WEIGHTS_DIR``, see
 ``unimo.metrics.weights``). A report without them is still useful, so a missing file is recorded as
 ``not computed: <what to put where>`` instead of stopping the test run; broken weight files still raise.
-The networks are built on the first batch that brings videos, so runs without videos never load them.
+The networks are built on the first batch that brings videos, so runs without videos (a motion tokenizer)
+neither load them nor mention them.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class VideoScores:
     """Accumulate FID/FVD of generated (or reconstructed) against real videos; remember why one is missing.
 
     Args:
-        enabled: False skips both (recorded as "disabled").
+        enabled: False skips both (recorded as "disabled" once videos arrive).
         builders: ``{name: start_frame -> metric}``; the metrics take ``update(videos, real)``.
     """
 
@@ -45,13 +46,12 @@ class VideoScores:
         self.builders = dict(BUILDERS if builders is None else builders)
         self.metrics: dict[str, Metric] | None = None
         self.reasons: dict[str, str] = {}
-        if not enabled:
-            self.reasons = dict.fromkeys(self.builders, "disabled (video_metrics=false)")
         self.num_clips = 0
 
     def update(self, real: torch.Tensor, fake: torch.Tensor, start_frame: int = 0) -> None:
         """Add videos ``(B, T, 3, H, W)`` in ``[-1, 1]``; FID skips the first ``start_frame`` frames."""
         if not self.enabled:
+            self.reasons = dict.fromkeys(self.builders, "disabled (video_metrics=false)")
             return
         if self.metrics is None:
             self.metrics = self._build(start_frame, real.device)
@@ -71,12 +71,8 @@ class VideoScores:
 
     def compute(self) -> dict[str, float]:
         """Return ``{name: value}`` for the scores that could be computed (on every process under DDP)."""
-        if self.metrics is None:
-            if self.enabled:
-                self.reasons.update(dict.fromkeys(self.builders, "no generated or reconstructed videos"))
-            return {}
-        values = {}
-        for name, metric in self.metrics.items():
+        values: dict[str, float] = {}
+        for name, metric in (self.metrics or {}).items():
             try:
                 values[name] = float(metric.compute())
             except (ValueError, RuntimeError) as err:  # e.g. fewer than 2 clips: no covariance

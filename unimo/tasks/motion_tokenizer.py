@@ -9,7 +9,8 @@ already has statistics (e.g. when resuming).
 Validation round-trips through discrete ids and logs, on the canonical frame (see
 ``unimo.tokenizers.motion_features``): ``val/mpjpe_mm`` and ``val/pa_mpjpe_mm`` (body-model joints),
 per-expert errors ``val/pose_err_deg``, ``val/orient_err_deg``, ``val/transl_err_mm``, ``val/betas_err``,
-the loss terms, and ``val/codebook_usage`` / ``val/codebook_perplexity`` over the whole epoch.
+the loss terms, and ``val/codebook_usage`` / ``val/codebook_perplexity`` over the whole epoch. Test logs
+the same under ``test/`` and returns joints and (input, reconstruction) for ``unimo test``'s report.
 
 Checkpoints carry the tokenizer config under ``"unimo_tokenizer"`` so
 ``unimo.tokenizers.loading.load_tokenizer(ckpt)`` rebuilds the tokenizer without Lightning.
@@ -87,10 +88,11 @@ class MotionTokenizerTask(L.LightningModule):
         # Stored as its config, not the module, so load_from_checkpoint rebuilds it from the checkpoint alone.
         self.hparams["tokenizer"] = tokenizer_config(tokenizer)
         self.tokenizer = tokenizer
-        self.val_usage = CodebookUsage(tokenizer.vocab_size)
-        metrics = _joint_metrics()
-        self.val_mpjpe = metrics[0]() if metrics else None
-        self.val_pa_mpjpe = metrics[1]() if metrics else None
+        # One metric object per stage: Lightning computes and resets logged metrics per loop.
+        size, joint = tokenizer.vocab_size, _joint_metrics()
+        self.val_usage, self.test_usage = CodebookUsage(size), CodebookUsage(size)
+        self.val_mpjpe, self.test_mpjpe = (joint[0](), joint[0]()) if joint else (None, None)
+        self.val_pa_mpjpe, self.test_pa_mpjpe = (joint[1](), joint[1]()) if joint else (None, None)
 
     # ------------------------------------------------------------------ normalisation
     def on_fit_start(self) -> None:
@@ -137,28 +139,56 @@ class MotionTokenizerTask(L.LightningModule):
     # ------------------------------------------------------------------ validation
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         """Round-trip through discrete ids; accumulate joint, parameter and codebook metrics."""
-        motion = batch["motion"].float()  # (B, T, 79)
+        self._evaluate(batch["motion"].float(), "val")
+
+    def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> dict[str, Any]:
+        """As validation, logged as ``test/...``; return what ``unimo test``'s report draws."""
+        recon, target, joints = self._evaluate(batch["motion"].float(), "test")
+        fps = batch.get("fps")
+        return {"joints": joints, "fps": float(fps.flatten()[0]) if torch.is_tensor(fps) else 20.0,
+                "panels": {"input motion": target, "reconstruction": recon}}
+
+    def _evaluate(self, motion: torch.Tensor, stage: str,
+                  ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Log ``{stage}/...`` metrics of the round trip of ``motion`` ``(B, T, 79)``; return the canonical
+        reconstruction and target ``(B, T, 79)`` and their joints ``(B, T, J, 3)``."""
         b = motion.shape[0]
         losses = self.tokenizer.loss(motion)
         recon, quantized = self.tokenizer.reconstruct(motion)  # (B, T, 79) canonical
         target = self.tokenizer.features.canonicalize(motion)
-        logs = {f"val/{k}": v for k, v in losses.items()}
-        logs.update({f"val/{k}": v for k, v in parameter_errors(recon, target).items()})
+        logs = {f"{stage}/{k}": v for k, v in losses.items()}
+        logs.update({f"{stage}/{k}": v for k, v in parameter_errors(recon, target).items()})
         self.log_dict(logs, batch_size=b, sync_dist=True)
-        self.val_usage.update(quantized.ids)
-        if self.val_mpjpe is not None:
-            pred_joints, target_joints = body_joints(recon), body_joints(target)  # (B, T, J, 3) metres
-            self.val_mpjpe.update(pred_joints, target_joints)
-            self.val_pa_mpjpe.update(pred_joints, target_joints)
-            self.log("val/mpjpe_mm", self.val_mpjpe, batch_size=b, prog_bar=True)
-            self.log("val/pa_mpjpe_mm", self.val_pa_mpjpe, batch_size=b)
+        usage, mpjpe, pa_mpjpe = self._stage_metrics(stage)
+        usage.update(quantized.ids)
+        joints = body_joints(recon), body_joints(target)  # (B, T, J, 3) metres
+        if mpjpe is not None:
+            mpjpe.update(*joints)
+            pa_mpjpe.update(*joints)
+            self.log(f"{stage}/mpjpe_mm", mpjpe, batch_size=b, prog_bar=True)
+            self.log(f"{stage}/pa_mpjpe_mm", pa_mpjpe, batch_size=b)
+        return recon, target, joints
 
     def on_validation_epoch_end(self) -> None:
         """Log codebook usage and perplexity over the whole validation set, then reset them."""
-        stats = self.val_usage.compute()
-        self.log("val/codebook_usage", stats["usage"])
-        self.log("val/codebook_perplexity", stats["perplexity"])
-        self.val_usage.reset()
+        self._log_usage("val")
+
+    def on_test_epoch_end(self) -> None:
+        """Log codebook usage and perplexity over the whole test set, then reset them."""
+        self._log_usage("test")
+
+    def _stage_metrics(self, stage: str) -> tuple[CodebookUsage, Any, Any]:
+        """Return the (codebook usage, MPJPE, PA-MPJPE) metrics of ``stage`` ("val" or "test")."""
+        if stage == "val":
+            return self.val_usage, self.val_mpjpe, self.val_pa_mpjpe
+        return self.test_usage, self.test_mpjpe, self.test_pa_mpjpe
+
+    def _log_usage(self, stage: str) -> None:
+        usage = self._stage_metrics(stage)[0]
+        stats = usage.compute()
+        self.log(f"{stage}/codebook_usage", stats["usage"])
+        self.log(f"{stage}/codebook_perplexity", stats["perplexity"])
+        usage.reset()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the tokenizer config so ``load_tokenizer`` needs nothing but the checkpoint."""

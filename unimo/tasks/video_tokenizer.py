@@ -13,7 +13,8 @@ so ``unimo.tokenizers.loading.load_tokenizer(ckpt)`` rebuilds the tokenizer with
 
 Validation logs ``val/psnr_db``, ``val/ssim`` (torchmetrics, frames in ``[0, 1]``), ``val/l1``,
 ``val/codebook_usage`` and ``val/codebook_perplexity`` of the discrete round trip, and writes
-``previews/step{N}.mp4`` (input | reconstruction) under the logger's folder.
+``previews/step{N}.mp4`` (input | reconstruction) under the logger's folder. Test logs the same under
+``test/`` and returns per-frame PSNR and (input, reconstruction) for ``unimo test``'s report.
 """
 
 from __future__ import annotations
@@ -27,11 +28,16 @@ import torch
 from torch.func import functional_call
 
 from unimo.metrics.codebook import CodebookUsage
-from unimo.metrics.video_quality import VideoPSNR, VideoSSIM
+from unimo.metrics.video_quality import VideoPSNR, VideoSSIM, frame_psnr
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.discriminator import PatchDiscriminator
 from unimo.tokenizers.image_losses import hinge_discriminator_loss, hinge_generator_loss
 from unimo.tokenizers.loading import build_tokenizer, tokenizer_config
+
+
+def _fps(batch: dict[str, torch.Tensor]) -> float:
+    """Return the clips' frame rate from the batch (8 when the batch does not say)."""
+    return float(batch["fps"].flatten()[0]) if "fps" in batch else 8.0
 
 
 def video_to_uint8(video: torch.Tensor) -> torch.Tensor:
@@ -77,8 +83,11 @@ class VideoTokenizerTask(L.LightningModule):
         if config is not None:  # a plain dict, so checkpoints rebuild without pickled modules
             self.hparams["tokenizer"] = config
         self.discriminator = PatchDiscriminator(discriminator_channels) if adversarial_weight > 0 else None
+        # One metric object per stage: Lightning computes and resets logged metrics per loop.
         self.val_psnr, self.val_ssim = VideoPSNR(), VideoSSIM()
         self.val_usage = CodebookUsage(self.tokenizer.vocab_size)
+        self.test_psnr, self.test_ssim = VideoPSNR(), VideoSSIM()
+        self.test_usage = CodebookUsage(self.tokenizer.vocab_size)
 
     # ------------------------------------------------------------------ training
     def _adversarial_active(self) -> bool:
@@ -138,25 +147,52 @@ class VideoTokenizerTask(L.LightningModule):
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         """Round-trip through discrete ids and accumulate PSNR, SSIM and codebook usage."""
         video = batch["video"]  # (B, T, 3, H, W)
+        recon = self._evaluate(video, "val")
+        if batch_idx == 0 and self.hparams.num_preview > 0 and self.trainer.is_global_zero:
+            self.write_preview(video[: self.hparams.num_preview], recon[: self.hparams.num_preview],
+                               _fps(batch))
+
+    def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> dict[str, Any]:
+        """As validation, logged as ``test/...``; return what ``unimo test``'s report draws."""
+        video = batch["video"].float()  # (B, T, 3, H, W)
+        recon = self._evaluate(video, "test").float()
+        return {"frame_values": {"psnr_db": frame_psnr(recon, video)}, "videos": (video, recon),
+                "panels": {"input": video, "reconstruction": recon}, "fps": _fps(batch)}
+
+    def _evaluate(self, video: torch.Tensor, stage: str) -> torch.Tensor:
+        """Log ``{stage}/...`` metrics of the discrete round trip of ``video``; return the reconstruction."""
         ids = self.tokenizer.encode(video)  # (B, t, h, w)
         recon = self.tokenizer.decode(ids).to(video.dtype)  # (B, T, 3, H, W)
-        self.val_psnr.update(recon.float(), video.float())
-        self.val_ssim.update(recon.float(), video.float())
-        self.val_usage.update(ids)
+        psnr, ssim, usage = self._stage_metrics(stage)
+        psnr.update(recon.float(), video.float())
+        ssim.update(recon.float(), video.float())
+        usage.update(ids)
         b = video.shape[0]
-        self.log("val/l1", (recon.float() - video.float()).abs().mean(), batch_size=b, sync_dist=True)
-        self.log("val/psnr_db", self.val_psnr, batch_size=b, prog_bar=True)
-        self.log("val/ssim", self.val_ssim, batch_size=b)
-        if batch_idx == 0 and self.hparams.num_preview > 0 and self.trainer.is_global_zero:
-            fps = float(batch["fps"].flatten()[0]) if "fps" in batch else 8.0
-            self.write_preview(video[: self.hparams.num_preview], recon[: self.hparams.num_preview], fps)
+        self.log(f"{stage}/l1", (recon.float() - video.float()).abs().mean(), batch_size=b, sync_dist=True)
+        self.log(f"{stage}/psnr_db", psnr, batch_size=b, prog_bar=True)
+        self.log(f"{stage}/ssim", ssim, batch_size=b)
+        return recon
+
+    def _stage_metrics(self, stage: str) -> tuple[VideoPSNR, VideoSSIM, CodebookUsage]:
+        """Return the (PSNR, SSIM, codebook usage) metrics of ``stage`` ("val" or "test")."""
+        if stage == "val":
+            return self.val_psnr, self.val_ssim, self.val_usage
+        return self.test_psnr, self.test_ssim, self.test_usage
 
     def on_validation_epoch_end(self) -> None:
         """Log codebook usage over the whole validation set, then reset it."""
-        stats = self.val_usage.compute()
-        self.log("val/codebook_usage", stats["usage"])
-        self.log("val/codebook_perplexity", stats["perplexity"])
-        self.val_usage.reset()
+        self._log_usage("val")
+
+    def on_test_epoch_end(self) -> None:
+        """Log codebook usage over the whole test set, then reset it."""
+        self._log_usage("test")
+
+    def _log_usage(self, stage: str) -> None:
+        usage = self._stage_metrics(stage)[2]
+        stats = usage.compute()
+        self.log(f"{stage}/codebook_usage", stats["usage"])
+        self.log(f"{stage}/codebook_perplexity", stats["perplexity"])
+        usage.reset()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the tokenizer config so ``unimo.tokenizers.loading.load_tokenizer(ckpt)`` rebuilds it."""
