@@ -29,7 +29,12 @@ def resample_worker_seed() -> int:
 
 
 class ShuffleShards:
-    """Pipeline stage: shuffle this worker's shard list (after the rank/worker split, so no shard repeats).
+    """Pipeline stage: shuffle this worker's shard list (after the worker split, so no shard repeats).
+
+    The order depends only on ``seed``, the worker id and the epoch (calls to this stage), never on the
+    rank or the process's torch seed: every DDP rank must read the same stream for
+    ``SplitSamplesByRank`` to deal it out without overlap. Epochs differ when the stage persists between
+    them (persistent DataLoader workers, or ``num_workers=0``), as in ``WebDatasetDataModule``.
 
     Args:
         seed: Base seed.
@@ -42,7 +47,8 @@ class ShuffleShards:
     def __call__(self, sources: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         self._calls += 1
         sources = list(sources)
-        worker_rng(self.seed, "shards", self._calls).shuffle(sources)
+        worker = wds.utils.pytorch_worker_info()[2]
+        random.Random(f"{self.seed}/shards/{worker}/{self._calls}").shuffle(sources)
         return iter(sources)
 
 
