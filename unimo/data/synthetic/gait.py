@@ -146,18 +146,12 @@ def _gait(
     swing_scale = 0.5 + 0.5 * min(step, 1.0)  # short steps still lift the foot
     busy = str(rng.choice(["L", "R"])) if rng.random() < 0.15 else ""  # one hand holds something
     for side, offset in (("L", 0.0), ("R", 0.5)):
-        gain = 0.1 if side == busy else arm_gain * rng.uniform(0.7, 1.3)  # arms rarely swing alike
         hip = periodic(keys["hip"], phase + offset)
         ch[f"hip_flex_{side}"] = hip.mean() + step * (hip - hip.mean())
         knee = periodic(keys["knee"], phase + offset)
         ch[f"knee_{side}"] = knee.min() + swing_scale * (knee - knee.min())
         ch[f"ankle_{side}"] = step * periodic(keys["ankle"], phase + offset)
-        # the arm swings against the leg of its own side
-        ch[f"sh_flex_{side}"] = -gain * (ch[f"hip_flex_{side}"] - ch[f"hip_flex_{side}"].mean())
-        ch[f"elbow_{side}"] = elbow + 0.3 * np.maximum(ch[f"sh_flex_{side}"], 0)
-        if side == busy:
-            ch[f"sh_flex_{side}"] = ch[f"sh_flex_{side}"] + rng.uniform(5, 25)
-            ch[f"elbow_{side}"] = ch[f"elbow_{side}"] + rng.uniform(40, 80)
+    _swing_arms(rng, ch, arm_gain, elbow, busy)
     twist = 4 * step * np.cos(2 * np.pi * phase)  # the pelvis turns with the forward leg
     ch["pelvis_yaw"], ch["spine_twist"] = -twist, 0.8 * twist
     ch["pelvis_roll"] = step * np.sin(4 * np.pi * phase)
@@ -167,3 +161,16 @@ def _gait(
     ch["neck_turn"] = smooth_noise(rng, num_frames, fps, 10, 2.0)[:, 0]
     track.yaw_rate = np.asarray(yaw_rate, dtype=float) * np.ones(num_frames)
     return track, phase
+
+
+def _swing_arms(
+    rng: np.random.Generator, ch: dict[str, np.ndarray], gain: float, elbow: float, busy: str
+) -> None:
+    """Swing each arm against the leg of its own side; the ``busy`` side ("L", "R" or "") holds something."""
+    for side in "LR":
+        side_gain = 0.1 if side == busy else gain * rng.uniform(0.7, 1.3)  # arms rarely swing alike
+        ch[f"sh_flex_{side}"] = -side_gain * (ch[f"hip_flex_{side}"] - ch[f"hip_flex_{side}"].mean())
+        ch[f"elbow_{side}"] = elbow + 0.3 * np.maximum(ch[f"sh_flex_{side}"], 0)
+        if side == busy:
+            ch[f"sh_flex_{side}"] = ch[f"sh_flex_{side}"] + rng.uniform(5, 25)
+            ch[f"elbow_{side}"] = ch[f"elbow_{side}"] + rng.uniform(40, 80)
