@@ -78,7 +78,7 @@ def test_joint_report_files_and_numbers(joint_run: tuple[Path, Path], tiny_shard
           "--report.panel_size", str(PANEL)])
     report = json.loads((out / "metrics.json").read_text())
     metrics = report["metrics"]
-    assert report["task"] == "JointTask" and report["ckpt_path"] == str(ckpt)
+    assert report["task"] == "JointTask" and report["ckpt_path"] == str(ckpt) and report["num_clips"] == 1
     assert report["config"]["model"]["class_path"].endswith("JointTask") and report["versions"]["torch"]
     assert all(math.isfinite(v) for v in metrics.values()), metrics
     # The report's breakdowns and the task's logged MPJPE are two code paths over the same captures.

@@ -63,12 +63,12 @@ class EvaluationReport(L.Callback):
 
     def on_test_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
                           batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.num_clips += _batch_size(batch)
         if not isinstance(outputs, Mapping):
             return  # a task without report outputs still gets metrics.json and report.md
         self.fps = float(outputs.get("fps", self.fps))
         if "joints" in outputs:
             self.joints.update(*outputs["joints"])
-            self.num_clips += outputs["joints"][0].shape[0]
         for name, values in outputs.get("frame_values", {}).items():
             self.frames.setdefault(name, PerFrameMean().to(pl_module.device)).update(values)
         if "videos" in outputs:
@@ -88,6 +88,8 @@ class EvaluationReport(L.Callback):
         profile = self.joints.compute() if self.joints.update_called else None
         per_frame = {name: metric.compute().tolist() for name, metric in self.frames.items()}
         video_scores = self.videos.compute()
+        clips = torch.tensor(self.num_clips, device=pl_module.device)
+        self.num_clips = int(trainer.strategy.reduce(clips, reduce_op="sum"))  # clips of all processes
         if not trainer.is_global_zero:
             return
         data = ReportData(
@@ -112,6 +114,12 @@ def _test_metrics(trainer: L.Trainer, video_scores: Mapping[str, float]) -> dict
     """Return the logged ``test/...`` metrics plus FID/FVD."""
     logged = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}
     return {**logged, **{f"test/{name}": value for name, value in video_scores.items()}}
+
+
+def _batch_size(batch: Any) -> int:
+    """Return the clips in a batch: the length of its first tensor (0 when it has none)."""
+    tensors = [v for v in batch.values() if torch.is_tensor(v)] if isinstance(batch, Mapping) else []
+    return len(tensors[0]) if tensors else 0
 
 
 def _joint_names(count: int) -> list[str]:
