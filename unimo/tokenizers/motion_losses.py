@@ -68,8 +68,11 @@ def _body_model(device: str) -> torch.nn.Module:
     # Imported lazily: the body model is only needed when the joint loss or joint metrics are used.
     from unimo.body.models import default_body_model
 
-    model = default_body_model()
-    return model.to(device) if hasattr(model, "to") else model
+    # Cached for the process: if first built inside a test/validation loop (inference mode), its buffers
+    # would be inference tensors that a later training step cannot backpropagate through.
+    with torch.inference_mode(False):
+        model = default_body_model()
+        return model.to(device) if hasattr(model, "to") else model
 
 
 def body_joints(motion: torch.Tensor) -> torch.Tensor:
