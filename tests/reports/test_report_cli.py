@@ -112,3 +112,12 @@ def test_missing_checkpoint_is_one_clear_message(joint_run: tuple[Path, Path], t
         main(["test", "--config", str(config), "--ckpt", str(tmp_path / "nope.ckpt")])
     message = str(info.value.code)
     assert "nope.ckpt" in message and "unimo fit" in message and "\n" not in message
+
+
+def test_missing_data_is_one_clear_message(joint_run: tuple[Path, Path], tmp_path: Path) -> None:
+    config, ckpt = joint_run
+    with pytest.raises(SystemExit) as info:
+        main(["test", "--config", str(config), "--ckpt", str(ckpt), "--data.init_args.data_dir",
+              str(tmp_path / "no_data"), "--trainer.enable_progress_bar", "false"])
+    message = str(info.value.code)
+    assert message.startswith("unimo test: ") and "no_data" in message and "unimo data synth" in message
