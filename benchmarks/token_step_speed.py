@@ -84,7 +84,7 @@ def summarise(times: list[tuple[float, float]]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     """Make the data, time both data paths and write the report."""
-    raw, tokens = folder / "raw", folder / "tokens"
+    raw, tokens, env = folder / "raw", folder / "tokens", environment()  # load average before the runs
     synthesize(raw, SynthSpec(num_clips=args.num_clips, num_frames=41, size=64, fps=20.0, seed=0), workers=2)
     tokenize_shards(tokens, TokenizeSpec(source_dir=str(raw), video_tokenizer=str(TOKENIZERS / "video.pt"),
                                          motion_tokenizer=str(TOKENIZERS / "motion.pt"), device="cpu"))
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     speedup = results["raw"]["median_s"] / results["tokens"]["median_s"]
     cpu_speedup = results["raw"]["median_cpu_s"] / results["tokens"]["median_cpu_s"]
     report = {"benchmark": "token_step_speed", "config": vars(args) | {"out": str(args.out)},
-              "environment": environment(), "git_commit": git_commit(), "results": results,
+              "environment": env, "git_commit": git_commit(), "results": results,
               "speedup": round(speedup, 2), "cpu_speedup": round(cpu_speedup, 2)}
     write_atomic(args.out / "token_step_speed.json", json.dumps(report, indent=2) + "\n")
     write_atomic(args.out / "token_step_speed.md", markdown(report))
