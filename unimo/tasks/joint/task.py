@@ -28,6 +28,7 @@ from unimo.tokenizers.motion_losses import body_joints
 
 CAPTURE_LAYOUT = "V2MLayout"
 GENERATE_LAYOUT = "I2VMLayout"
+WRAPPER_SEGMENTS = ("_fsdp_wrapped_module.", "_checkpoint_wrapped_module.", "_orig_mod.")
 
 
 def capture_metrics(prefix: str) -> MetricCollection:
@@ -47,6 +48,14 @@ def clip_spec_of(batch: dict[str, Any]) -> dict[str, float]:
     fps = batch.get("fps")
     return {"num_frames": frames, "size": size,
             "fps": float(fps[0]) if torch.is_tensor(fps) else float(fps or 0) or 20.0}
+
+
+def unwrapped_name(name: str) -> str:
+    """Return a parameter name without the segments that FSDP, activation checkpointing and
+    ``torch.compile`` wrappers insert (``blocks.0._fsdp_wrapped_module.attn...`` -> ``blocks.0.attn...``)."""
+    for wrapper in WRAPPER_SEGMENTS:
+        name = name.replace(wrapper, "")
+    return name
 
 
 def frozen(tokenizer: Tokenizer | str) -> Tokenizer:
@@ -75,8 +84,9 @@ class JointTask(L.LightningModule):
         seed: Seed of the layout schedule and of validation sampling.
     """
 
-    def __init__(self, backbone: Backbone, video_tokenizer: Tokenizer | str, motion_tokenizer: Tokenizer | str,
-                 layouts: dict[str, float] | None = None, lr: float = 3e-4, weight_decay: float = 0.1,
+    def __init__(self, backbone: Backbone, video_tokenizer: Tokenizer | str,
+                 motion_tokenizer: Tokenizer | str, layouts: dict[str, float] | None = None,
+                 lr: float = 3e-4, weight_decay: float = 0.1,
                  warmup_steps: int = 200, val_capture_batches: int = 4, val_generate_batches: int = 1,
                  top_k: int | None = 100, seed: int = 0) -> None:
         super().__init__()
@@ -92,6 +102,9 @@ class JointTask(L.LightningModule):
         self.consistency = MPJPE()
         self.test_capture_metrics = capture_metrics("test/")  # one metric object per stage (Lightning)
         self.test_consistency = MPJPE()
+        # Matrices get weight decay; recorded now, by name. Under FSDP (use_orig_params) every parameter is
+        # a flat 1-D shard by configure_optimizers time: p.ndim there would exempt all of them from decay.
+        self._matrix_names = {name for name, p in backbone.named_parameters() if p.ndim >= 2}
 
     def _check_vocabularies(self) -> None:
         sizes = getattr(self.backbone, "vocab_sizes", {})
@@ -118,8 +131,9 @@ class JointTask(L.LightningModule):
         t = video_ids.shape[1]
         if motion_ids.shape[1] != t * self.motion_per_step:
             raise ValueError(
-                f"{batch['video'].shape[1]} frames give {t} video latent steps but {motion_ids.shape[1]} motion "
-                f"ids (expected {t} x s={self.motion_per_step}); use num_frames = 1 + 4k for both tokenizers")
+                f"{batch['video'].shape[1]} frames give {t} video latent steps but {motion_ids.shape[1]} "
+                f"motion ids (expected {t} x s={self.motion_per_step}); use num_frames = 1 + 4k for both "
+                "tokenizers")
         return video_ids, motion_ids
 
     def _fingerprints(self) -> dict[str, str]:
@@ -206,8 +220,9 @@ class JointTask(L.LightningModule):
         return self.motion_tokenizer.decode(ids, num_frames=num_frames)
 
     def configure_optimizers(self) -> dict[str, Any]:
-        decay = [p for p in self.backbone.parameters() if p.requires_grad and p.ndim >= 2]
-        other = [p for p in self.backbone.parameters() if p.requires_grad and p.ndim < 2]
+        named = [(unwrapped_name(n), p) for n, p in self.backbone.named_parameters() if p.requires_grad]
+        decay = [p for n, p in named if n in self._matrix_names]
+        other = [p for n, p in named if n not in self._matrix_names]
         optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": self.hparams.weight_decay},
                                        {"params": other, "weight_decay": 0.0}], lr=self.hparams.lr,
                                       betas=(0.9, 0.95))  # not fused: Lightning clips grads itself
