@@ -11,7 +11,7 @@ import pytest
 import torch
 from token_samples import export_tiny_tokenizers, make_token_shards, tiny_spec
 
-from unimo.data.datamodules import TokenShardDataModule
+from unimo.data.datamodules import TokenShardDataModule, WebDatasetDataModule
 from unimo.data.shards.manifest import read_manifest
 from unimo.data.shards.synth import SynthSpec
 
@@ -69,7 +69,9 @@ def test_resampled_epochs_have_the_asked_length(token_dir) -> None:
     assert [len(b["key"]) for b in dm.train_dataloader()] == [4, 4, 4]  # rounded up to whole batches
 
 
-def test_refuses_raw_shards_and_other_window_lengths(token_dir, tiny_shards) -> None:
+def test_refuses_the_other_kind_of_shards_and_other_window_lengths(token_dir, tiny_shards) -> None:
+    with pytest.raises(ValueError, match="holds token shards .*TokenShardDataModule"):
+        WebDatasetDataModule(str(token_dir), num_workers=0, num_frames=17).setup("fit")
     with pytest.raises(ValueError, match="holds synthetic shards, not token shards.*unimo data tokenize"):
         TokenShardDataModule(str(tiny_shards), num_workers=0).setup("fit")
     with pytest.raises(ValueError, match="windows of 17 frames, but num_frames=21"):

@@ -18,6 +18,7 @@ from unimo.data.shards.reader import TarSamples
 from unimo.data.shards.sample import CAMERA, MOTION, VIDEO
 from unimo.data.shards.skips import SkipReporter
 from unimo.data.shards.synth import SynthSpec, synthesize
+from unimo.data.tokens.build import TOKENS_KIND
 
 
 class WebDatasetDataModule(ShardStreamDataModule):
@@ -81,6 +82,13 @@ class WebDatasetDataModule(ShardStreamDataModule):
                 "or set data.synthesize_if_missing")
         workers = min(self.num_workers, os.cpu_count() or 1)
         synthesize(self.data_dir, self.synthesize_if_missing, workers=workers, progress=True)
+
+    def setup(self, stage: str | None = None) -> None:
+        """Read the manifest; refuse token shards (they hold ids, not video: use TokenShardDataModule)."""
+        super().setup(stage)
+        if self._manifest.get("source", {}).get("kind") == TOKENS_KIND:
+            raise ValueError(f"{manifest_path(self.data_dir)}: holds token shards (ids, no video); read them "
+                             "with TokenShardDataModule, or point data_dir at the raw shards they came from")
 
     def _reader(self) -> TarSamples:
         video = (VIDEO,) if "video" in self.modalities else ()
