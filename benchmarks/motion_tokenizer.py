@@ -61,6 +61,8 @@ VQ, SINGLE, FSQ = "MotionVQVAETokenizer", "MotionVQVAESingleDecoderTokenizer", "
 # {"loss_weights": {...}, "pose_noise_deg": ...} for this variant)
 VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "experts_s4_k1024": (VQ, {"scale": 4, "codebook_size": 1024}, {}),
+    # the main configuration again, trained for --seconds like the ablations (the main run may train longer)
+    "experts_s4_k1024_equal_budget": (VQ, {"scale": 4, "codebook_size": 1024}, {}),
     "single_s4_k1024": (SINGLE, {"scale": 4, "codebook_size": 1024}, {}),
     "experts_s2_k1024": (VQ, {"scale": 2, "codebook_size": 1024}, {}),
     "experts_s1_k1024": (VQ, {"scale": 1, "codebook_size": 1024}, {}),
@@ -80,6 +82,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=None)
     p.add_argument("--steps", type=int, default=6000, help="max training steps per variant")
     p.add_argument("--seconds", type=float, default=45.0, help="max training seconds per variant")
+    p.add_argument("--main-seconds", type=float, default=None,
+                   help="training seconds of the main variant (default: --seconds), the exported one")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--num-frames", type=int, default=64, help="training window length")
     p.add_argument("--fps", type=float, default=20.0)
@@ -153,7 +157,7 @@ def lr_factor(progress: float, warmup_fraction: float) -> float:
 
 
 def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespace,
-          pose_noise_deg: float) -> dict[str, Any]:
+          pose_noise_deg: float, seconds: float) -> dict[str, Any]:
     """Train on random windows of ``data`` ``(N, L, 79)`` (on the device) until steps or seconds run out."""
     opt = torch.optim.AdamW(tokenizer.parameters(), lr=args.lr, betas=(0.9, 0.99))
     gen = torch.Generator(device="cpu").manual_seed(args.seed)
@@ -162,7 +166,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
     warm = args.warmup / args.steps
     while True:
         elapsed = time.perf_counter() - start
-        progress = max(step / args.steps, elapsed / args.seconds)
+        progress = max(step / args.steps, elapsed / seconds)
         if progress >= 1.0:
             break
         for group in opt.param_groups:
@@ -232,10 +236,12 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
               "pose_noise_deg": pose_noise_deg,
               "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2)}
     body_joints(train_data[:1, :2])  # build the body model before the training clock starts
-    result.update(train(tokenizer, train_data, args, pose_noise_deg))
+    is_main = name == (MAIN if MAIN in args.variants else args.variants[0])
+    seconds = args.main_seconds if is_main and args.main_seconds else args.seconds
+    result.update(train(tokenizer, train_data, args, pose_noise_deg, seconds))
     result["synthetic"] = evaluate(tokenizer, [eval_data])
     result["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
-    if args.export is not None and name == (MAIN if MAIN in args.variants else args.variants[0]):
+    if args.export is not None and is_main:
         export_tokenizer(tokenizer, args.export)
     print(f"{name}: {result['steps']} steps in {result['train_seconds']} s | "
           f"synthetic {result['synthetic']} | real {result['real']}", flush=True)
@@ -288,6 +294,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     for name in args.variants:
         results["variants"][name] = run_variant(name, args, train_data, eval_data, real)
+        write_atomic(args.out.with_suffix(".partial.json"), json.dumps(results, indent=2) + "\n")
     best = results["variants"][main_name]
     # "real": the first real clip (the AMASS SMPL-H mocap); every clip stays under "real_per_clip".
     first_real = next(iter(best["real"].values()), {})
