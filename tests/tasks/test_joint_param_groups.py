@@ -1,4 +1,5 @@
-"""JointTask weight-decay groups: matrices decay, norms do not, also once FSDP has sharded the parameters.
+"""JointTask under FSDP: weight-decay groups (matrices decay, norms do not) survive sharding, and clipping
+by norm goes through FSDP's own ``clip_grad_norm_``.
 
 FSDP cannot run on CPU, so the test reproduces what it does to the module before ``configure_optimizers``
 (Lightning wraps first, then configures): each wrapped block's parameter names gain an
@@ -62,3 +63,21 @@ def test_groups_survive_fsdp_style_wrapping_and_flattening():
         p.data = p.data.flatten()  # the 1-D shard view FSDP leaves in place of each original parameter
     assert any("_fsdp_wrapped_module." in n for n, _ in task.backbone.named_parameters())
     assert decay_split(task) == (matrices, vectors)
+
+
+def test_clipping_by_norm_uses_fsdps_own_norm_and_otherwise_lightnings():
+    task = tiny_task()
+    calls = []
+    task.clip_gradients = lambda optimizer, **kwargs: calls.append(("lightning", kwargs))
+    task.trainer = SimpleNamespace(model=SimpleNamespace(clip_grad_norm_=lambda v: calls.append(("fsdp", v))))
+    task.configure_gradient_clipping(None, 1.0, "norm")
+    task.configure_gradient_clipping(None, 0.5, None)  # Lightning passes None when no algorithm is set
+    task.configure_gradient_clipping(None, 2.0, "value")  # by value needs no collective: Lightning's
+    task.configure_gradient_clipping(None, None, "norm")  # no clipping asked for
+    assert calls == [("fsdp", 1.0), ("fsdp", 0.5),
+                     ("lightning", {"gradient_clip_val": 2.0, "gradient_clip_algorithm": "value"}),
+                     ("lightning", {"gradient_clip_val": None, "gradient_clip_algorithm": "norm"})]
+    task.trainer = SimpleNamespace(model=nn.Linear(2, 2))  # DDP and single devices: no clip_grad_norm_
+    calls.clear()
+    task.configure_gradient_clipping(None, 1.0, "norm")
+    assert calls == [("lightning", {"gradient_clip_val": 1.0, "gradient_clip_algorithm": "norm"})]

@@ -219,6 +219,18 @@ class JointTask(L.LightningModule):
         ids = capture_ids(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids, self.motion_per_step)
         return self.motion_tokenizer.decode(ids, num_frames=num_frames)
 
+    def configure_gradient_clipping(self, optimizer: torch.optim.Optimizer,
+                                    gradient_clip_val: float | None = None,
+                                    gradient_clip_algorithm: str | None = None) -> None:
+        """Clip by norm through FSDP's own ``clip_grad_norm_`` when the model is FSDP-wrapped (the norm of
+        sharded gradients needs a collective; Lightning clips FSDP by value only,
+        Lightning-AI/pytorch-lightning#19235); otherwise as Lightning does."""
+        fsdp_clip = getattr(self.trainer.model, "clip_grad_norm_", None)  # FSDP has it, DDP does not
+        if gradient_clip_val and gradient_clip_algorithm in (None, "norm") and fsdp_clip is not None:
+            fsdp_clip(gradient_clip_val)
+            return
+        super().configure_gradient_clipping(optimizer, gradient_clip_val, gradient_clip_algorithm)
+
     def configure_optimizers(self) -> dict[str, Any]:
         named = [(unwrapped_name(n), p) for n, p in self.backbone.named_parameters() if p.requires_grad]
         decay = [p for n, p in named if n in self._matrix_names]
