@@ -40,7 +40,8 @@ class TokenShardDataModule(ShardStreamDataModule):
         num_frames: If set, the window length the shards must have (checked in ``setup``).
         shuffle_buffer: Training samples held in the shuffle buffer (0 or 1: no sample shuffling).
         resampled: Endless training epochs cut at ``epoch_length`` samples per rank (DDP-safe); False gives
-            exact epochs (every training window once, split over ranks and workers by shard).
+            exact epochs (shards split over workers, each worker's windows dealt out to the ranks one at a
+            time: every window at most once, see ``unimo.data.shards.pipeline``).
         epoch_length: Samples per rank per training epoch when ``resampled``.
         error_policy: ``"warn"``: log and skip damaged samples (counted in ``num_skipped``); ``"strict"``:
             raise.

@@ -38,8 +38,10 @@ class WebDatasetDataModule(ShardStreamDataModule):
         size: Resize the shorter side and centre-crop to ``size x size``; None keeps the stored size.
         shuffle_buffer: Training samples held in the shuffle buffer (0 or 1: no sample shuffling).
         resampled: Training draws shards with replacement in endless epochs cut at ``epoch_length`` samples
-            per rank (DDP-safe: equal batches on every rank). False gives exact epochs: every training sample
-            once, split over ranks and workers by shard.
+            per rank (DDP-safe: equal batches on every rank). False gives exact epochs: shards split over
+            workers, each worker's clips dealt out to the ranks one at a time (also equal batches on every
+            rank); every clip at most once, exactly once unless a worker's count does not divide by the
+            number of ranks (see ``unimo.data.shards.pipeline``).
         epoch_length: Samples per rank per training epoch when ``resampled`` (rounded up to whole batches
             per worker).
         modalities: What to decode: ``["video", "motion"]``, or ``["motion"]`` to skip video decoding.
