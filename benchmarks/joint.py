@@ -1,12 +1,15 @@
-"""Joint model results: V2M capture accuracy and I2VM generation for joint vs single-task vs shared embeddings.
+"""Joint model results: V2M capture and I2VM generation, joint vs single-task vs shared embeddings.
 
 Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
 
-    python benchmarks/joint.py --device cuda --tokenizers-dir unimo/assets/tokenizers   # ~8 min on one H100
-    python benchmarks/joint.py --quick                                                # CPU smoke run (/tmp)
+    python benchmarks/joint.py --device cuda --prepare-only   # synthesize + tokenize (resumable)
+    python benchmarks/joint.py --device cuda                  # train and score every variant
+    python benchmarks/joint.py --quick                        # CPU smoke run (/tmp)
 
-Every variant is trained from scratch for the same number of steps (capped by ``--seconds``) on the same synthetic clips (exact
-SMPL-X ground truth), with the same frozen tokenizers, then evaluated on the held-out test shards:
+The synthetic clips are tokenized once into token shards (``unimo data tokenize``: windows of
+``--num-frames`` every ``--stride`` frames), so training runs no tokenizer. Every variant is trained from
+scratch for the same number of steps (capped by ``--seconds``) on the same windows (exact SMPL-X ground
+truth), with the same frozen tokenizers, then evaluated on the held-out test shards:
 
 * V2M: greedy capture of each test clip, decoded to SMPL-X; MPJPE / PA-MPJPE / W-MPJPE100 / WA-MPJPE100 /
   acceleration error of body-model joints against ground truth (``unimo.metrics.motion``).
@@ -37,8 +40,9 @@ import lightning as L  # noqa: E402
 from common import git_commit  # noqa: E402
 
 from unimo.backbones import BACKBONES  # noqa: E402
-from unimo.data.datamodules import WebDatasetDataModule  # noqa: E402
+from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
+from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, generate_ids  # noqa: E402
@@ -50,7 +54,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "v2m_only": {"layouts": {"V2MLayout": 1.0}},
     "joint": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}},
     "i2vm_only": {"layouts": {"I2VMLayout": 1.0}},
-    "shared_embeddings": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "backbone": "SharedEmbeddingGPTBackbone"},
+    "shared_embeddings": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0},
+                          "backbone": "SharedEmbeddingGPTBackbone"},
 }
 
 
@@ -60,13 +65,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="tiny CPU smoke run; results to /tmp")
     p.add_argument("--tokenizers-dir", type=Path, default=ROOT / "unimo" / "assets" / "tokenizers")
     p.add_argument("--data-dir", type=Path, default=Path("/tmp/unimo_joint_data"))
+    p.add_argument("--token-dir", type=Path, default=Path("/tmp/unimo_joint_tokens"))
+    p.add_argument("--stride", type=int, default=4, help="frames between tokenized window starts")
+    p.add_argument("--prepare-only", action="store_true", help="synthesize and tokenize, then stop")
+    p.add_argument("--synth-only", action="store_true", help="synthesize, then stop (no tokenizer needed)")
     p.add_argument("--out-dir", type=Path, default=None)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--clips", type=int, default=3000)
     p.add_argument("--clip-frames", type=int, default=41, help="stored frames per clip (windows are sampled)")
     p.add_argument("--num-frames", type=int, default=17, help="training window: 1 + 4k frames")
     p.add_argument("--size", type=int, default=64)
-    p.add_argument("--steps", type=int, default=3000, help="training steps per variant (same for every variant)")
+    p.add_argument("--steps", type=int, default=3000, help="training steps per variant (same for all)")
     p.add_argument("--seconds", type=float, default=150.0, help="wall-clock safety cap per variant")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--dim", type=int, default=384)
@@ -84,10 +93,11 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
                                num_layers=args.num_layers, num_heads=args.num_heads)
     return JointTask(backbone=backbone, video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                      motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), layouts=variant["layouts"],
-                     lr=args.lr, weight_decay=0.1, warmup_steps=100, val_capture_batches=0, val_generate_batches=0)
+                     lr=args.lr, weight_decay=0.1, warmup_steps=100, val_capture_batches=0,
+                     val_generate_batches=0)
 
 
-def train(args: argparse.Namespace, task: JointTask, data: WebDatasetDataModule) -> dict[str, float]:
+def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule) -> dict[str, float]:
     trainer = L.Trainer(accelerator="gpu" if args.device == "cuda" else "cpu", devices=1,
                         precision="bf16-mixed" if args.device == "cuda" else "32-true", max_steps=args.steps,
                         max_time={"seconds": args.seconds}, limit_val_batches=0, logger=False,
@@ -99,7 +109,7 @@ def train(args: argparse.Namespace, task: JointTask, data: WebDatasetDataModule)
 
 
 @torch.no_grad()
-def evaluate(args: argparse.Namespace, task: JointTask, data: WebDatasetDataModule,
+def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
              judge: JointTask | None) -> dict[str, Any]:
     """Score V2M capture and I2VM generation of ``task`` on the test split."""
     task = task.to(args.device).eval()
@@ -119,7 +129,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: WebDatasetDataModu
                 seq = task.mixture.get("I2VMLayout").arrange(video_ids, motion_ids)
                 i2vm_nll.append(float(task.backbone.loss(seq)["loss"]))
                 if judge is not None and generated < args.generate_clips:
-                    generated += _score_consistency(task, judge, video_ids, batch["motion"].shape[1], consistency)
+                    frames = batch["motion"].shape[1]
+                    generated += _score_consistency(task, judge, video_ids, frames, consistency)
         seen += video_ids.shape[0]
     out: dict[str, Any] = {"eval_clips": seen}
     if "V2MLayout" in task.mixture.layouts:
@@ -136,12 +147,36 @@ def _score_consistency(task: JointTask, judge: JointTask, video_ids: torch.Tenso
                        metric: MPJPE) -> int:
     generator = torch.Generator(video_ids.device).manual_seed(0)
     gen_video, gen_motion = generate_ids(task.backbone, task.mixture.get("I2VMLayout"), video_ids[:, :1],
-                                         video_ids.shape[1], task.motion_per_step, top_k=100, generator=generator)
+                                         video_ids.shape[1], task.motion_per_step, top_k=100,
+                                         generator=generator)
     motion = task.motion_tokenizer.decode(gen_motion, num_frames=num_frames)
-    judged_ids = capture_ids(judge.backbone, judge.mixture.get("V2MLayout"), gen_video, judge.motion_per_step)
+    judged_ids = capture_ids(judge.backbone, judge.mixture.get("V2MLayout"), gen_video,
+                             judge.motion_per_step)
     judged = judge.motion_tokenizer.decode(judged_ids, num_frames=num_frames)
     metric.update(body_joints(judged.float()), body_joints(motion.float()))
     return video_ids.shape[0]
+
+
+def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, float]]:
+    """Synthesize the clips and tokenize them (both resume); return the token datamodule and timings."""
+    start = time.perf_counter()
+    synthesize(args.data_dir, SynthSpec(num_clips=args.clips, num_frames=args.clip_frames, size=args.size,
+                                        fps=20.0, seed=1), workers=args.workers, progress=False)
+    synth_seconds = time.perf_counter() - start
+    if args.synth_only:
+        raise SystemExit(f"synthesized {args.data_dir} in {synth_seconds:.0f} s")
+    spec = TokenizeSpec(source_dir=str(args.data_dir), video_tokenizer=str(args.tokenizers_dir / "video.pt"),
+                        motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), num_frames=args.num_frames,
+                        stride=args.stride, batch_size=64, device=args.device)
+    tokenize_shards(args.token_dir, spec, progress=False)
+    tokenize_seconds = time.perf_counter() - start - synth_seconds
+    timings = {"synth_seconds": synth_seconds, "tokenize_seconds": tokenize_seconds}
+    print(f"data ready: {timings}", flush=True)
+    data = TokenShardDataModule(data_dir=str(args.token_dir), batch_size=args.batch_size,
+                                num_workers=min(args.workers, 4), num_frames=args.num_frames, resampled=True,
+                                epoch_length=args.batch_size * 200, shuffle_buffer=2048)
+    data.setup("fit")
+    return data, timings
 
 
 def main() -> None:
@@ -150,16 +185,12 @@ def main() -> None:
         args.device, args.clips, args.clip_frames, args.size, args.steps = "cpu", 24, 17, 32, 30
         args.dim, args.num_layers, args.num_heads, args.batch_size, args.eval_clips = 64, 2, 2, 4, 8
         args.generate_clips, args.data_dir = 4, Path("/tmp/unimo_joint_quick_data")
+        args.token_dir = Path("/tmp/unimo_joint_quick_tokens")
     out_dir = args.out_dir or (Path("/tmp/unimo_bench") if args.quick else ROOT / "benchmarks" / "results")
     out_dir.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    synthesize(args.data_dir, SynthSpec(num_clips=args.clips, num_frames=args.clip_frames, size=args.size,
-                                        fps=20.0, seed=1), workers=args.workers, progress=False)
-    synth_seconds = time.perf_counter() - start
-    data = WebDatasetDataModule(data_dir=str(args.data_dir), batch_size=args.batch_size,
-                                num_workers=min(args.workers, 8), num_frames=args.num_frames, resampled=True,
-                                epoch_length=args.batch_size * 200, shuffle_buffer=512)
-    data.setup("fit")
+    data, timings = prepare(args)
+    if args.prepare_only:
+        return
     vocab = {"special": 16, **{key: load_tokenizer(args.tokenizers_dir / f"{key}.pt").vocab_size
                                 for key in ("video", "motion")}}
     results, judge = {}, None
@@ -170,21 +201,26 @@ def main() -> None:
         judge = task if name == "v2m_only" else judge
         results[name] = {**stats, **evaluate(args, task, data, judge)}
         print(name, json.dumps(results[name]), flush=True)
-        write_results(args, out_dir, results, synth_seconds)  # after every variant: a killed run keeps its results
+        write_results(args, out_dir, results, timings)  # after every variant: a killed run keeps results
 
 
-def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, Any], synth_seconds: float) -> None:
+NO_WEIGHTS = "none available on this machine (no Inception/I3D weights): FID/FVD not computed"
+
+
+def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, Any],
+                  timings: dict[str, float]) -> None:
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     v2m_keys = ("mpjpe_mm", "pa_mpjpe_mm", "w_mpjpe100_mm", "wa_mpjpe100_mm", "accel_error_mm")
+    i2vm = {n: {"i2vm_test_nll": r.get("i2vm_test_nll"), "fvd": None, "fid": None,
+                "consistency_mpjpe_mm": r.get("consistency_mpjpe_mm"), "feature_weights": NO_WEIGHTS}
+            for n, r in results.items() if "i2vm_test_nll" in r}
     report = {
         "v2m": {n: {k: r[k] for k in v2m_keys if k in r} for n, r in results.items() if "mpjpe_mm" in r},
-        "i2vm": {n: {"i2vm_test_nll": r.get("i2vm_test_nll"), "consistency_mpjpe_mm": r.get("consistency_mpjpe_mm"),
-                     "fvd": None, "fid": None,
-                     "feature_weights": "none available on this machine (no Inception/I3D weights): FID/FVD not computed"}
-                 for n, r in results.items() if "i2vm_test_nll" in r},
-        "runs": results, "device": device, "train_minutes": sum(r["train_seconds"] for r in results.values()) / 60,
-        "synth_seconds": synth_seconds, "config": {k: str(v) for k, v in vars(args).items()},
-        "versions": {"torch": torch.__version__, "lightning": L.__version__, "python": platform.python_version()},
+        "i2vm": i2vm, "runs": results, "device": device,
+        "train_minutes": sum(r["train_seconds"] for r in results.values()) / 60, **timings,
+        "config": {k: str(v) for k, v in vars(args).items()},
+        "versions": {"torch": torch.__version__, "lightning": L.__version__,
+                     "python": platform.python_version()},
         "git_commit": git_commit(),
     }
     (out_dir / "joint.json").write_text(json.dumps(report, indent=2))
@@ -193,13 +229,15 @@ def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, An
 
 
 def markdown(report: dict[str, Any]) -> str:
-    lines = [f"# Joint model (device: {report['device']}, {report['train_minutes']:.1f} min training in all)", "",
+    title = f"# Joint model (device: {report['device']}, {report['train_minutes']:.1f} min training in all)"
+    lines = [title, "",
              "| variant | steps | V2M MPJPE mm | PA-MPJPE mm | WA-MPJPE100 mm | accel mm | I2VM test NLL | "
              "consistency MPJPE mm |", "|---|---|---|---|---|---|---|---|"]
     for name, r in report["runs"].items():
-        cells = [r.get(k) for k in ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "i2vm_test_nll",
-                                     "consistency_mpjpe_mm")]
-        lines.append(f"| {name} | {r['steps']} | " + " | ".join("-" if c is None else f"{c:.2f}" for c in cells) + " |")
+        keys = ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "i2vm_test_nll",
+                "consistency_mpjpe_mm")
+        cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.2f}" for k in keys)
+        lines.append(f"| {name} | {r['steps']} | {cells} |")
     lines += ["", "FID/FVD: " + next(iter(report["i2vm"].values()), {}).get("feature_weights", "n/a"), "",
               "Config: `" + json.dumps(report["config"]) + "`", "", f"Versions: {report['versions']}, "
               f"commit {report['git_commit']}"]
