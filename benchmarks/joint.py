@@ -114,7 +114,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     """Score V2M capture and I2VM generation of ``task`` on the test split."""
     task = task.to(args.device).eval()
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
-    i2vm_nll, seen, generated = [], 0, 0
+    floor = capture_metrics("tokenizer_floor_").to(args.device)  # decoded true ids: the best V2M can do
+    i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
     autocast = torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.device == "cuda")
     for batch in data.test_dataloader():
         if seen >= args.eval_clips:
@@ -122,9 +123,16 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
         batch = {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
         with autocast:
             video_ids, motion_ids = task.tokenize(batch)
+            truth = body_joints(task.canonical(batch["motion"].float()))  # where decoded motion lives
+            recon = task.motion_tokenizer.decode(motion_ids, num_frames=batch["motion"].shape[1])
+            floor.update(body_joints(recon.float()), truth)
             if "V2MLayout" in task.mixture.layouts:
                 pred = task.capture(video_ids, num_frames=batch["motion"].shape[1])
-                metrics.update(body_joints(pred.float()), body_joints(batch["motion"].float()))
+                metrics.update(body_joints(pred.float()), truth)
+                layout = task.mixture.get("V2MLayout")
+                v2m_nll.append(float(task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]))
+                if same_ids is None:  # CUDA-graph decoding against the plain KV cache, first batch
+                    same_ids = _graph_agreement(task, video_ids)
             if "I2VMLayout" in task.mixture.layouts:
                 seq = task.mixture.get("I2VMLayout").arrange(video_ids, motion_ids)
                 i2vm_nll.append(float(task.backbone.loss(seq)["loss"]))
@@ -135,12 +143,28 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     out: dict[str, Any] = {"eval_clips": seen}
     if "V2MLayout" in task.mixture.layouts:
         out.update({k: float(v) for k, v in metrics.compute().items()})
+    out.update({k: float(v) for k, v in floor.compute().items()})
+    if v2m_nll:
+        out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
     if i2vm_nll:
         out["i2vm_test_nll"] = sum(i2vm_nll) / len(i2vm_nll)
     if generated:
         out["consistency_mpjpe_mm"] = float(consistency.compute())
         out["generated_clips"] = generated
     return out
+
+
+def _graph_agreement(task: JointTask, video_ids: torch.Tensor) -> float:
+    """Fraction of greedy V2M ids that CUDA-graph decoding and the plain KV cache agree on."""
+    from unimo.backbones.sampling import generate
+    from unimo.layouts.base import TokenGrid
+
+    b, t, h, w = video_ids.shape
+    grid = TokenGrid(num_steps=t, height=h, width=w, motion_per_step=task.motion_per_step)
+    layout = task.mixture.get("V2MLayout")
+    prompt, schedule = layout.prompt(video_ids, None, grid), layout.schedule(grid)
+    ids = [generate(task.backbone, prompt, schedule, temperature=0, cuda_graph=g) for g in (True, False)]
+    return float((ids[0] == ids[1]).float().mean())
 
 
 def _score_consistency(task: JointTask, judge: JointTask, video_ids: torch.Tensor, num_frames: int,

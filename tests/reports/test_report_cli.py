@@ -65,7 +65,8 @@ def _independent_mpjpe(ckpt: Path, data_dir: Path) -> float:
     metric = MPJPE()
     for batch in data.test_dataloader():
         captured = task.capture(task.video_tokenizer.encode(batch["video"]), num_frames=17)
-        metric.update(body_joints(captured), body_joints(batch["motion"].float()))
+        truth = task.motion_tokenizer.canonicalize(batch["motion"].float())  # decoded motion's frame
+        metric.update(body_joints(captured), body_joints(truth))
     return float(metric.compute())
 
 

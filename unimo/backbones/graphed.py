@@ -52,7 +52,8 @@ class GraphedStep:
                 self.backbone.hidden(*self.inputs, cache=self.cache)
         torch.cuda.current_stream().wait_stream(side)
         self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph), _uncached_autocast():
+        # thread_local: CUDA calls of other threads (a loader's pin-memory thread) must not void the capture
+        with torch.cuda.graph(self.graph, capture_error_mode="thread_local"), _uncached_autocast():
             self.output = self.backbone.hidden(*self.inputs, cache=self.cache)  # (B, 1, D); position += 1
         self.cache.reset()
 

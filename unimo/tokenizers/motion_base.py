@@ -138,6 +138,11 @@ class MotionTokenizerBase(Tokenizer):
             motion = motion[:, :num_frames]
         return motion
 
+    def canonicalize(self, motion: torch.Tensor) -> torch.Tensor:
+        """Move world-frame motion ``(B, T, 79)`` into the canonical frame that ``decode`` returns, so
+        ground truth and decoded motion can be compared joint by joint."""
+        return self.features.canonicalize(motion)
+
     def to_world(self, motion: torch.Tensor, first_frame: torch.Tensor) -> torch.Tensor:
         """Move decoded canonical motion ``(B, T, 79)`` to the world frame of ``first_frame`` ``(B, 79)``."""
         return self.features.to_world(motion, first_frame)

@@ -167,7 +167,7 @@ class JointTask(L.LightningModule):
         clips, motions and joints the ``unimo test`` report draws (keys: ``unimo.reports.callback``)."""
         video_ids, motion_ids = self.tokenize(batch)
         self._log_layout_losses(video_ids, motion_ids, "test")
-        motion = batch["motion"].float()  # (B, T, 79)
+        motion = self.canonical(batch["motion"].float())  # (B, T, 79), in the frame captures come in
         num_frames = motion.shape[1]
         captured, joints = self._score_capture(video_ids, motion, "test")
         video = batch["video"] if "video" in batch else self._decode_video(video_ids, num_frames)
@@ -189,12 +189,18 @@ class JointTask(L.LightningModule):
     def _score_capture(self, video_ids: torch.Tensor, motion: torch.Tensor, stage: str,
                        ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """Capture ``motion`` ``(B, T, 79)`` from its video ids; return it and (pred, true) joints."""
-        pred = self.capture(video_ids, num_frames=motion.shape[1])  # (B, T, 79)
-        joints = body_joints(pred), body_joints(motion)  # (B, T, J, 3) each
+        pred = self.capture(video_ids, num_frames=motion.shape[1])  # (B, T, 79), canonical frame
+        joints = body_joints(pred), body_joints(self.canonical(motion))  # (B, T, J, 3) each
         metrics = self.capture_metrics if stage == "val" else self.test_capture_metrics
         metrics.update(*joints)
         self.log_dict(metrics, batch_size=motion.shape[0])
         return pred, joints
+
+    def canonical(self, motion: torch.Tensor) -> torch.Tensor:
+        """Ground truth ``(B, T, 79)`` in the motion tokenizer's canonical frame (heading and start position
+        removed), where decoded motion lives; unchanged for tokenizers without one."""
+        canonicalize = getattr(self.motion_tokenizer, "canonicalize", None)
+        return motion if canonicalize is None else canonicalize(motion)
 
     def _score_generation(self, video_ids: torch.Tensor, num_frames: int, stage: str,
                           ) -> tuple[torch.Tensor, torch.Tensor]:
