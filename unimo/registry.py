@@ -37,7 +37,8 @@ class Registry(Generic[T]):
     def register(self, cls: type[T]) -> type[T]:
         """Register ``cls`` under its class name; use as a class decorator."""
         if not (inspect.isclass(cls) and issubclass(cls, self.base)):
-            raise TypeError(f"{self.kind} registry only takes subclasses of {self.base.__name__}, got {cls!r}")
+            raise TypeError(f"{self.kind} registry only takes subclasses of {self.base.__name__}, "
+                            f"got {cls!r}")
         name = cls.__name__
         known = self._classes.get(name)
         # Re-importing the same module (e.g. a plugin file loaded twice by path) yields a new class object

@@ -25,7 +25,8 @@ def subcommand(name: str) -> Callable[[Callable[..., object]], Callable[..., obj
     def decorate(fn: Callable[..., object]) -> Callable[..., object]:
         known = SUBCOMMANDS.get(name)
         if known is not None and known.__qualname__ != fn.__qualname__:
-            raise ValueError(f"subcommand {name!r} is already defined by {known.__module__}.{known.__qualname__}")
+            raise ValueError(f"subcommand {name!r} is already defined by "
+                             f"{known.__module__}.{known.__qualname__}")
         SUBCOMMANDS[name] = fn
         return fn
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from unimo.commands import subcommand
 
+if TYPE_CHECKING:
+    import numpy as np  # for annotations only; the functions import numpy when they run
+
 
 @subcommand("generate")
-def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int = 17, temperature: float = 1.0,
-             top_k: int | None = 100, top_p: float | None = None, seed: int = 0, device: str = "auto") -> None:
+def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int = 17,
+             temperature: float = 1.0, top_k: int | None = 100, top_p: float | None = None, seed: int = 0,
+             device: str = "auto") -> None:
     """Generate a video and its SMPL-X motion from one image (I2VM) with a joint checkpoint.
 
-    Writes ``video.mp4``, ``motion.npz`` (SMPL-X, fps recorded) and ``preview.mp4`` (the generated video beside
-    the rendered generated motion) into ``out``.
+    Writes ``video.mp4``, ``motion.npz`` (SMPL-X, fps recorded) and ``preview.mp4`` (the generated video
+    beside the rendered generated motion) into ``out``.
 
     Args:
         ckpt: Joint model checkpoint (``unimo fit --config configs/joint.yaml``).
@@ -33,7 +38,8 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
     from unimo.tasks.joint.pipelines import generate_from_image, load_joint_model
 
     task = load_joint_model(ckpt, device)
-    frames, motion = generate_from_image(task, _read_image(image), num_frames, temperature, top_k, top_p, seed)
+    frames, motion = generate_from_image(task, _read_image(image), num_frames, temperature, top_k, top_p,
+                                         seed)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     write_video(folder / "video.mp4", frames, fps=motion.fps)
@@ -77,7 +83,7 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
     print(f"wrote {folder}/motion.npz ({len(motion)} frames at {fps:g} fps) and overlay.mp4")
 
 
-def _read_image(path: str) -> "np.ndarray":  # noqa: F821  (numpy imported lazily)
+def _read_image(path: str) -> np.ndarray:
     """Return an RGB uint8 ``(H, W, 3)`` image from a picture or the first frame of a video."""
     import numpy as np
     from PIL import Image, UnidentifiedImageError

@@ -30,7 +30,8 @@ class TokenizerTask(L.LightningModule):
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
         key = self.tokenizer.modality
         if key not in batch:
-            raise KeyError(f"{type(self.tokenizer).__name__} reads batch[{key!r}], but the batch has {sorted(batch)}")
+            raise KeyError(f"{type(self.tokenizer).__name__} reads batch[{key!r}], "
+                           f"but the batch has {sorted(batch)}")
         losses = self.tokenizer.loss(batch[key])
         size = batch[key].shape[0]
         self.log_dict({f"{stage}/{name}": value.detach() for name, value in losses.items()},
@@ -47,4 +48,5 @@ class TokenizerTask(L.LightningModule):
         self._step(batch, "test")
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr,
+                                 weight_decay=self.hparams.weight_decay)

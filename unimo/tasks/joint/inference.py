@@ -16,7 +16,10 @@ from unimo.layouts.base import Layout, TokenGrid
 @torch.no_grad()
 def capture_ids(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, motion_per_step: int,
                 temperature: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Return motion ids ``(B, t*s)`` for video ids ``(B, t, h, w)`` with a V2M-style layout (greedy default)."""
+    """Return motion ids ``(B, t*s)`` for video ids ``(B, t, h, w)`` with a V2M-style layout.
+
+    Greedy by default (``temperature=0``).
+    """
     b, t, h, w = video_ids.shape
     grid = TokenGrid(num_steps=t, height=h, width=w, motion_per_step=motion_per_step)
     prompt = layout.prompt(video_ids, None, grid)
@@ -35,8 +38,8 @@ def generate_ids(backbone: Backbone, layout: Layout, first_frame_ids: torch.Tens
     _, _, h, w = first_frame_ids.shape
     grid = TokenGrid(num_steps=num_steps, height=h, width=w, motion_per_step=motion_per_step)
     prompt = layout.prompt(first_frame_ids, None, grid)
-    full = generate(backbone, prompt, layout.schedule(grid), temperature=temperature, top_k=top_k, top_p=top_p,
-                    generator=generator)
+    full = generate(backbone, prompt, layout.schedule(grid), temperature=temperature, top_k=top_k,
+                    top_p=top_p, generator=generator)
     return layout.parse(full, grid)
 
 
@@ -44,6 +47,6 @@ def motion_per_step(motion_tokenizer: torch.nn.Module) -> int:
     """Return the temporal expansion ``s`` (motion ids per video latent step) of a motion tokenizer."""
     scale = getattr(motion_tokenizer, "scale", None)
     if not isinstance(scale, int) or scale < 1:
-        raise TypeError(f"{type(motion_tokenizer).__name__}: the joint model needs a motion tokenizer with an "
-                        f"integer `scale` (motion ids per video latent step), got {scale!r}")
+        raise TypeError(f"{type(motion_tokenizer).__name__}: the joint model needs a motion tokenizer "
+                        f"with an integer `scale` (motion ids per video latent step), got {scale!r}")
     return scale

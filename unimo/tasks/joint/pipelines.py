@@ -60,7 +60,10 @@ def generate_from_image(task: JointTask, image: np.ndarray, num_frames: int, tem
 
 @torch.no_grad()
 def capture_from_video(task: JointTask, frames: np.ndarray, fps: float) -> Motion:
-    """Return SMPL-X motion with one frame per input frame of ``frames`` (uint8 ``(N, H, W, 3)``) at ``fps``."""
+    """Return SMPL-X motion with one frame per input frame of ``frames`` (uint8 ``(N, H, W, 3)``).
+
+    ``fps`` is the frame rate of ``frames`` and of the returned motion.
+    """
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise ValueError(f"capture: expected RGB frames (N, H, W, 3), got shape {frames.shape}")
     spec = clip_spec(task)
