@@ -10,7 +10,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-# Real research-only samples live beside the checkout, never inside it (licence); override with UNIMO_REAL_DATA.
+# Real research-only samples live beside the checkout, never inside it (licence);
+# override with UNIMO_REAL_DATA.
 REAL_DATA = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 
 
@@ -28,7 +29,8 @@ def fixtures_dir() -> Path:
 def real_data_dir() -> Path:
     """The folder of real samples; skips the test with a reason when it is absent."""
     if not REAL_DATA.is_dir():
-        pytest.skip(f"real samples not found at {REAL_DATA} (set UNIMO_REAL_DATA); they are research-only and not shipped")
+        pytest.skip(f"real samples not found at {REAL_DATA} (set UNIMO_REAL_DATA); "
+                    "they are research-only and not shipped")
     return REAL_DATA
 
 
@@ -54,12 +56,12 @@ def tiny_joint_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_shards:
 
     torch.manual_seed(0)
     task = JointTask(
-        backbone=BACKBONES.build("GPTBackbone", vocab_sizes={"special": 16, "video": 200, "motion": 32}, dim=32,
-                                 num_layers=2, num_heads=2),
+        backbone=BACKBONES.build("GPTBackbone", vocab_sizes={"special": 16, "video": 200, "motion": 32},
+                                 dim=32, num_layers=2, num_heads=2),
         video_tokenizer=TOKENIZERS.build("CausalVideoTokenizer", channels=8, channel_mult=[1, 2, 2, 2],
                                          levels=[8, 5, 5], height=32, width=32),
-        motion_tokenizer=TOKENIZERS.build("MotionVQVAETokenizer", codebook_size=32, code_dim=8, scale=2, width=16,
-                                          depth=1),
+        motion_tokenizer=TOKENIZERS.build("MotionVQVAETokenizer", codebook_size=32, code_dim=8, scale=2,
+                                          width=16, depth=1),
         warmup_steps=1)
     data = WebDatasetDataModule(data_dir=str(tiny_shards), batch_size=2, num_workers=0, num_frames=17,
                                 resampled=True, epoch_length=4)

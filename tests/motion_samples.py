@@ -1,4 +1,7 @@
-"""Shared test data: smooth synthetic SMPL-X motions for tokenizer tests (importable via pytest `pythonpath`)."""
+"""Shared test data: smooth synthetic SMPL-X motions for tokenizer tests.
+
+Importable via pytest's ``pythonpath`` setting.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +90,9 @@ def test_plugin_tokenizer_is_picked_by_name_from_yaml(tmp_path: Path, tiny_shard
         "trainer": {"accelerator": "cpu", "max_steps": 40, "log_every_n_steps": 1, "limit_val_batches": 0,
                     "enable_model_summary": False},
         "model": {"class_path": "TokenizerTask", "init_args": {
-            "lr": 3e-3, "tokenizer": {"class_path": "FrameVQMotionTokenizer", "init_args": {"codebook_size": 16, "dim": 8}}}},
+            "lr": 3e-3,
+            "tokenizer": {"class_path": "FrameVQMotionTokenizer",
+                          "init_args": {"codebook_size": 16, "dim": 8}}}},
         "data": {"class_path": "WebDatasetDataModule", "init_args": {
             "batch_size": 4, "num_workers": 0, "num_frames": 8, "modalities": ["motion"], "resampled": True,
             "epoch_length": 40}},

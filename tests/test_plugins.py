@@ -29,7 +29,8 @@ def test_shipped_example_registers_its_tokenizer() -> None:
 
 
 def test_loads_once(tmp_path: Path) -> None:
-    (tmp_path / "counter.py").write_text("import builtins\nbuiltins.unimo_counter = getattr(builtins, 'unimo_counter', 0) + 1\n")
+    (tmp_path / "counter.py").write_text(
+        "import builtins\nbuiltins.unimo_counter = getattr(builtins, 'unimo_counter', 0) + 1\n")
     import builtins
     builtins.unimo_counter = 0  # type: ignore[attr-defined]
     plugins.load_plugins(tmp_path)

@@ -21,7 +21,8 @@ def test_every_suite_script_exists() -> None:
 def test_options_passed_only_when_declared(tmp_path: Path) -> None:
     script = tmp_path / "s.py"
     script.write_text('p.add_argument("--quick")\np.add_argument("--out")\n')
-    assert script_command(script, True, "cuda", "res") == [sys.executable, str(script), "--quick", "--out", "res"]
+    expected = [sys.executable, str(script), "--quick", "--out", "res"]
+    assert script_command(script, True, "cuda", "res") == expected
     assert script_command(script, False, None, None) == [sys.executable, str(script)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ def test_window_starts_cover_every_frame() -> None:
         starts = window_starts(length, 17)
         covered = set().union(*(range(s, s + 17) for s in starts))
         assert set(range(length)) <= covered and starts[0] == 0
-        assert all(b - a <= 17 for a, b in zip(starts, starts[1:]))
+        assert all(b - a <= 17 for a, b in pairwise(starts))
 
 
 def _turn(x: torch.Tensor, yaw: float, origin: torch.Tensor) -> torch.Tensor:

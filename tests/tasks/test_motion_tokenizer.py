@@ -64,8 +64,9 @@ def test_fit_fits_normalization_and_lowers_the_loss(fitted: tuple) -> None:
         loss_before = untrained.tokenizer.train().loss(motion)["loss"].item()
         loss_after = task.tokenizer.eval().loss(motion)["loss"].item()
     assert loss_after < 0.8 * loss_before, (loss_before, loss_after)
-    for key in ("val/loss", "val/mpjpe_mm", "val/pa_mpjpe_mm", "val/pose_err_deg", "val/orient_err_deg", "val/transl_err_mm", "val/betas_err",
-                "val/codebook_usage", "val/codebook_perplexity", "train/loss"):
+    for key in ("val/loss", "val/mpjpe_mm", "val/pa_mpjpe_mm", "val/pose_err_deg", "val/orient_err_deg",
+                "val/transl_err_mm", "val/betas_err", "val/codebook_usage", "val/codebook_perplexity",
+                "train/loss"):
         assert key in metrics and math.isfinite(float(metrics[key])), key
     assert 0 < float(metrics["val/codebook_usage"]) <= 1
     assert 0 < float(metrics["val/pa_mpjpe_mm"]) < float(metrics["val/mpjpe_mm"]) < 1000
