@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import sys
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 import torch
-from common import device_name, git_commit  # noqa: E402
+from common import device_name, git_commit, write_atomic  # noqa: E402
 from pipeline_speed import SIZES, bench_pipelines  # noqa: E402
 
 from unimo.backbones import PRESETS, GPTBackbone
@@ -164,6 +163,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--capture_seconds", type=float, default=10.0, help="length of the captured video")
     p.add_argument("--out", type=Path, default=None, help="output folder (default benchmarks/results)")
     p.add_argument("--quick", action="store_true", help="tiny model, short contexts, CPU, output to /tmp")
+    p.add_argument("--replot", action="store_true", help="only redraw generate.png from --out/generate.json")
     p.add_argument("--device", default=None, help="default: cuda when available (cpu with --quick)")
     args = p.parse_args(argv)
     args.device = args.device or ("cuda" if torch.cuda.is_available() and not args.quick else "cpu")
@@ -177,6 +177,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark and write ``generate.json`` and ``generate.md`` to ``--out``."""
     args = parse_args(argv)
+    if args.replot:  # draw generate.png from an existing generate.json
+        report = json.loads((args.out / "generate.json").read_text())
+        plot(report, args.out / "generate.png")
+        return report
     device = torch.device(args.device)
     size = {"dim": 64, "num_layers": 2, "num_heads": 4} if args.quick else PRESETS[args.size]
     vocab = QUICK_VOCAB if args.quick else VOCAB
@@ -200,13 +204,35 @@ def main(argv: list[str] | None = None) -> dict:
     if report["pipelines"]:  # headline figures: the main job's model (configs/joint.yaml)
         main_run = report["pipelines"][0]
         report.update({k: main_run[k] for k in ("capture_fps_batch1", "video_fps", "i2vm_seconds_per_clip")})
-    args.out.mkdir(parents=True, exist_ok=True)
-    for fname, text in [("generate.json", json.dumps(report, indent=2)), ("generate.md", markdown(report))]:
-        tmp = args.out / (fname + ".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, args.out / fname)
+    write_atomic(args.out / "generate.json", json.dumps(report, indent=2))
+    write_atomic(args.out / "generate.md", markdown(report))
+    plot(report, args.out / "generate.png")
     print(markdown(report))
     return report
+
+
+def plot(report: dict, path: Path) -> None:
+    """Bars of ms per generated token for every decoding path and (context, batch), log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = report["runs"]
+    paths = [p for p in PATHS if any(p in r["paths"] for r in runs)]
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(runs)), 4))
+    width = 0.8 / len(paths)
+    for i, name in enumerate(paths):
+        values = [r["paths"][name]["ms_per_token"] if name in r["paths"] else 0 for r in runs]
+        ax.bar([x + width * (i - (len(paths) - 1) / 2) for x in range(len(runs))], values, width, label=name)
+    ax.set_xticks(range(len(runs)), [f"context {r['context']}\nbatch {r['batch']}" for r in runs])
+    ax.set_yscale("log")
+    ax.set_ylabel("ms per generated token")
+    ax.set_title(f"Decoding, {report['config']['size']} ({report['device']})", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
