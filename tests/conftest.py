@@ -72,3 +72,21 @@ def tiny_joint_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_shards:
     trainer.fit(task, datamodule=data)
     trainer.save_checkpoint(folder / "joint.ckpt")
     return folder / "joint.ckpt"
+
+
+@pytest.fixture(scope="session")
+def tokenizers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny exported tokenizers (``token_samples.export_tiny_tokenizers``): video, motion, motion_other."""
+    from token_samples import export_tiny_tokenizers
+
+    return export_tiny_tokenizers(tmp_path_factory.mktemp("tokenizers"))
+
+
+@pytest.fixture(scope="session")
+def token_dir(tmp_path_factory: pytest.TempPathFactory, tiny_shards: Path,
+              tokenizers: dict[str, Path]) -> Path:
+    """Token shards of ``tiny_shards`` (12 clips of 24 frames) made with ``tokenizers``; stride 4 gives
+    windows at frames 0 and 4 (2 per shard). Read-only: tests that write make their own."""
+    from token_samples import make_token_shards
+
+    return make_token_shards(tmp_path_factory.mktemp("tokens") / "tokens", tiny_shards, tokenizers, stride=4)

@@ -4,27 +4,15 @@ refusal of raw shards and of other window lengths, and a fresh machine built by 
 from __future__ import annotations
 
 import collections
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
-from token_samples import export_tiny_tokenizers, make_token_shards, tiny_spec
+from token_samples import tiny_spec
 
 from unimo.data.datamodules import TokenShardDataModule, WebDatasetDataModule
 from unimo.data.shards.manifest import read_manifest
 from unimo.data.shards.synth import SynthSpec
-
-
-@pytest.fixture(scope="module")
-def tokenizers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return export_tiny_tokenizers(tmp_path_factory.mktemp("tokenizers"))
-
-
-@pytest.fixture(scope="module")
-def token_dir(tmp_path_factory, tiny_shards: Path, tokenizers) -> Path:
-    """12 source shards of one 24-frame clip each; stride 4: windows at 0 and 4 (2 per shard)."""
-    return make_token_shards(tmp_path_factory.mktemp("tokens") / "tokens", tiny_shards, tokenizers, stride=4)
 
 
 def keys_of(loader) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from token_samples import MOTION_TINY, export_tiny_tokenizers, make_token_shards, tiny_spec
+from token_samples import MOTION_TINY, tiny_spec
 
 from unimo.cli import main
 from unimo.data.datamodules import WebDatasetDataModule
@@ -25,17 +25,6 @@ from unimo.render.video_io import decode_video_bytes
 from unimo.tokenizers import TOKENIZERS
 from unimo.tokenizers.identity import file_sha256
 from unimo.tokenizers.loading import export_tokenizer, load_tokenizer
-
-
-@pytest.fixture(scope="module")
-def tokenizers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return export_tiny_tokenizers(tmp_path_factory.mktemp("tokenizers"))
-
-
-@pytest.fixture(scope="module")
-def token_dir(tmp_path_factory, tiny_shards: Path, tokenizers) -> Path:
-    """Token shards of ``tiny_shards`` (12 clips of 24 frames): stride 4 gives windows at 0 and 4."""
-    return make_token_shards(tmp_path_factory.mktemp("tokens") / "tokens", tiny_shards, tokenizers, stride=4)
 
 
 def read_windows(folder: Path) -> dict[str, dict]:

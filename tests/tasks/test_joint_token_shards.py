@@ -8,7 +8,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
-from token_samples import VOCAB_SIZES, export_tiny_tokenizers, make_token_shards
+from token_samples import VOCAB_SIZES
 
 from unimo.backbones import BACKBONES
 from unimo.data.datamodules import TokenShardDataModule
@@ -22,16 +22,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def tokenizers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return export_tiny_tokenizers(tmp_path_factory.mktemp("tokenizers"))
-
-
-@pytest.fixture(scope="module")
-def token_dir(tmp_path_factory, tiny_shards: Path, tokenizers) -> Path:
-    return make_token_shards(tmp_path_factory.mktemp("tokens") / "tokens", tiny_shards, tokenizers, stride=4)
 
 
 def tiny_task(tokenizers: dict[str, Path], motion: str = "motion") -> JointTask:
