@@ -12,6 +12,7 @@ import torch
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Dataset
 
+from unimo.metrics.video_quality import VideoSSIM
 from unimo.render.video_io import read_video
 from unimo.tasks.video_tokenizer import VideoTokenizerTask
 from unimo.tokenizers.loading import load_tokenizer
@@ -169,3 +170,17 @@ def test_moving_square_is_in_range() -> None:
     assert clip.shape == (5, 3, 32, 32)
     assert float(clip.min()) >= -1 and float(clip.max()) <= 1
     assert not np.allclose(clip[0].numpy(), clip[-1].numpy())
+
+
+def test_validation_metrics_are_float32_under_bf16_autocast() -> None:
+    # Issue #6: under bf16-mixed, torchmetrics' SSIM convolution ran in bf16 (SSIM ~0.1 too low).
+    task = VideoTokenizerTask(CausalVideoTokenizer(**TINY), num_preview=0).eval()
+    video = torch.stack([moving_square(i) for i in range(2)])  # (2, 5, 3, 32, 32)
+    with torch.no_grad():
+        recon = task.tokenizer.decode(task.tokenizer.encode(video))
+        task.tokenizer.decode = lambda ids: recon  # the metric, not the bf16 decoder, is under test
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            task._evaluate(video, "val")
+    expected = VideoSSIM()
+    expected.update(recon, video)
+    assert float(task.val_ssim.compute()) == pytest.approx(float(expected.compute()), abs=1e-6)

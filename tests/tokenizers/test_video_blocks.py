@@ -87,6 +87,23 @@ def test_ssim_matches_torchmetrics_on_valid_windows() -> None:
         ssim(torch.zeros(1, 3, 8, 8), torch.zeros(1, 3, 8, 8))
 
 
+def test_ssim_is_float32_under_bf16_autocast() -> None:
+    # Issue #6: under autocast F.conv2d ran in bf16 although the inputs were float32; E[x^2] - E[x]^2 then
+    # cancelled in flat regions (SSIM 0.78 instead of 0.93 here) and bf16 training lost ~2 dB.
+    g = torch.Generator().manual_seed(0)
+    target = torch.full((2, 3, 32, 32), 0.4)
+    target[:, :, 8:20, 10:24] = 0.7  # a flat background with one flat square: low local variance
+    recon = (target + 0.02 * torch.randn(target.shape, generator=g)).requires_grad_()
+    exact = ssim(recon, target)
+    (grad_exact,) = torch.autograd.grad(exact, recon)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = ssim(recon, target)
+    (grad_mixed,) = torch.autograd.grad(mixed, recon)
+    assert mixed.dtype == torch.float32
+    assert float(mixed.detach()) == pytest.approx(float(exact.detach()), abs=1e-6)
+    assert torch.allclose(grad_mixed, grad_exact, rtol=1e-4, atol=1e-9)
+
+
 @pytest.mark.parametrize("channels", [7, 32])
 def test_patch_discriminator_shapes(channels: int) -> None:
     disc = PatchDiscriminator(channels, num_layers=3)

@@ -164,8 +164,10 @@ class VideoTokenizerTask(L.LightningModule):
         ids = self.tokenizer.encode(video)  # (B, t, h, w)
         recon = self.tokenizer.decode(ids).to(video.dtype)  # (B, T, 3, H, W)
         psnr, ssim, usage = self._stage_metrics(stage)
-        psnr.update(recon.float(), video.float())
-        ssim.update(recon.float(), video.float())
+        # torchmetrics' SSIM convolves: under bf16-mixed its conv would run in bf16 and misstate SSIM by ~0.1.
+        with torch.autocast(device_type=video.device.type, enabled=False):
+            psnr.update(recon.float(), video.float())
+            ssim.update(recon.float(), video.float())
         usage.update(ids)
         b = video.shape[0]
         self.log(f"{stage}/l1", (recon.float() - video.float()).abs().mean(), batch_size=b, sync_dist=True)
