@@ -8,10 +8,11 @@ Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``)::
 It first generates (or reuses) a synthetic shard folder with ``unimo.data.shards.synthesize`` and times
 that too, then for every worker count iterates the training loader (resampled epochs, so every
 configuration reads the same number of samples) 1 + ``--repeats`` times: the first epoch includes worker
-start-up, the median of the others (persistent workers) is the steady state. A motion-only run shows
-what skipping video decoding saves. Then the same clips are tokenized (``unimo data tokenize`` with the
-shipped tokenizers, ``--token_frames`` windows, timed) and the token-shard loader is timed the same way;
-tokens/s counts the video and motion ids of the windows read.
+start-up, the median of the others (persistent workers) is the steady state. Clips are read as
+configs/joint.yaml reads them (video and motion, no cameras); one run with cameras (most workers) shows
+what they cost, a motion-only run what skipping video decoding saves. Then the same clips are tokenized
+(``unimo data tokenize`` with the shipped tokenizers, ``--token_frames`` windows, timed) and the
+token-shard loader is timed the same way; tokens/s counts the video and motion ids of the windows read.
 Figures depend on the CPU and on what else runs on it: the report records the machine.
 """
 
@@ -39,17 +40,24 @@ TOKENIZERS = Path(__file__).resolve().parents[1] / "unimo" / "assets" / "tokeniz
 
 
 def time_epochs(dm: WebDatasetDataModule | TokenShardDataModule, epochs: int) -> list[dict[str, float]]:
-    """Iterate the training loader ``epochs`` times; return samples, seconds and samples/s per epoch."""
+    """Iterate the training loader ``epochs`` times; return samples, seconds and samples/s per epoch.
+
+    Also the CPU time of this (the training) process per batch, all its threads (the DataLoader's pin-memory
+    thread too) but not the workers': work no number of workers shortens, so ``main_process_cap_per_s``
+    (samples per CPU second of this process) is the most this loader can deliver.
+    """
     loader = dm.train_dataloader()
     out = []
     for _ in range(epochs):
-        start, samples, tokens = time.perf_counter(), 0, 0
+        start, cpu, samples, tokens, batches = time.perf_counter(), time.process_time(), 0, 0, 0
         for batch in loader:
-            samples += len(batch["key"])
+            samples, batches = samples + len(batch["key"]), batches + 1
             tokens += sum(batch[k].numel() for k in ("video_ids", "motion_ids") if k in batch)  # 0 for raw
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         out.append({"samples": samples, "seconds": round(seconds, 3),
-                    "samples_per_s": round(samples / seconds, 1), "tokens_per_s": round(tokens / seconds)})
+                    "samples_per_s": round(samples / seconds, 1), "tokens_per_s": round(tokens / seconds),
+                    "main_cpu_ms_per_batch": round(1000 * cpu / max(batches, 1), 2),
+                    "main_process_cap_per_s": round(samples / cpu) if cpu > 0 else None})
     return out
 
 
@@ -136,13 +144,24 @@ def markdown(report: dict[str, Any]) -> str:
         f"Machine load (1-min average) at the start: {report['environment']['load_average']}; other jobs "
         "share these cores, so treat differences under ~30% as noise.",
         "",
-        "| workers | modalities | first epoch (clips/s) | steady, median (clips/s) |",
-        "|---:|---|---:|---:|",
+        "Main-process CPU: CPU time of the training process per batch (its pin-memory thread included, "
+        "workers not); batch size / that time is the most the loader can deliver with any number of workers.",
+        "",
+        "| workers | modalities | first epoch (clips/s) | steady, median (clips/s) | main-process CPU "
+        "(ms/batch) | main-process cap (clips/s) |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
     for r in report["results"]:
-        lines.append(f"| {r['num_workers']} | {'+'.join(r['modalities'])} | "
-                     f"{r['first_epoch']['samples_per_s']} | {r['steady']['samples_per_s']} |")
+        first, steady = r["first_epoch"]["samples_per_s"], r["steady"]["samples_per_s"]
+        kinds = "+".join(r["modalities"])
+        lines.append(f"| {r['num_workers']} | {kinds} | {first} | {steady} | {cpu_cells(r)} |")
     return "\n".join(lines + token_markdown(report)) + "\n"
+
+
+def cpu_cells(result: dict[str, Any]) -> str:
+    """Markdown cells: main-process CPU per batch and the cap it sets (steady state)."""
+    steady = result["steady"]
+    return f"{steady.get('main_cpu_ms_per_batch')} | {steady.get('main_process_cap_per_s')}"
 
 
 def token_markdown(report: dict[str, Any]) -> list[str]:
@@ -154,14 +173,13 @@ def token_markdown(report: dict[str, Any]) -> list[str]:
              f"{tokens['windows']} windows of {tokens['num_frames']} frames (stride {tokens['stride']}), "
              f"{tokens['total_bytes'] / 1e6:.2f} MB; tokenizing with the shipped tokenizers on this CPU: "
              f"{tokens['tokenize_windows_per_s']} windows/s.", "",
-             "| workers | first epoch (windows/s) | steady, median (windows/s) | steady (tokens/s) |",
-             "|---:|---:|---:|---:|"]
+             "| workers | first epoch (windows/s) | steady, median (windows/s) | steady (tokens/s) | "
+             "main-process CPU (ms/batch) | main-process cap (windows/s) |",
+             "|---:|---:|---:|---:|---:|---:|"]
     for r in report["token_results"]:
         lines.append(f"| {r['num_workers']} | {r['first_epoch']['samples_per_s']} | "
-                     f"{r['steady']['samples_per_s']} | {r['steady']['tokens_per_s']} |")
+                     f"{r['steady']['samples_per_s']} | {r['steady']['tokens_per_s']} | {cpu_cells(r)} |")
     return lines
-
-
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -205,6 +223,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for workers in args.workers:
         report["results"].append(bench_loader(args.data_dir, workers, ("video", "motion"), args))
         print(report["results"][-1], file=sys.stderr, flush=True)
+    with_cameras = ("video", "motion", "camera")
+    report["results"].append(bench_loader(args.data_dir, max(args.workers), with_cameras, args))
     report["results"].append(bench_loader(args.data_dir, 0, ("motion",), args))
     if not args.no_tokens:
         args.token_dir = args.data_dir.with_name(args.data_dir.name + "_tokens")

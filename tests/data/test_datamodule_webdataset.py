@@ -57,6 +57,20 @@ def test_val_is_fixed_and_complete(data_dir):
     assert keys_of(dm.test_dataloader()) == ["synth-0000012", "synth-0000013"]
 
 
+def test_cameras_are_read_only_when_asked(data_dir):
+    def val_batch(**kwargs):
+        dm = WebDatasetDataModule(str(data_dir), batch_size=4, num_workers=0, num_frames=4, **kwargs)
+        dm.setup("fit")
+        return next(iter(dm.val_dataloader()))
+
+    with_cameras, without = val_batch(), val_batch(modalities=("video", "motion"))
+    assert [c["seed"] for c in with_cameras["camera"]] == [clip_seed(SPEC.seed, i) for i in (10, 11)]
+    assert without["camera"] == [None, None] and without["key"] == with_cameras["key"]
+    assert torch.equal(without["video"], with_cameras["video"])
+    with pytest.raises(ValueError, match="unknown"):
+        WebDatasetDataModule(str(data_dir), modalities=("video", "cameras"))
+
+
 @pytest.mark.parametrize("rank_from", ["env", "trainer"])
 def test_every_sample_once_per_epoch_over_two_ranks_and_two_workers(data_dir, monkeypatch, rank_from):
     """Simulated DDP: ranks from RANK/WORLD_SIZE (``webdataset.split_by_node``) or from the attached Trainer;

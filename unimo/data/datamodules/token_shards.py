@@ -31,7 +31,8 @@ class TokenShardDataModule(ShardStreamDataModule):
 
     Batches are ``{"video_ids": (B, t, h, w) int64, "motion_ids": (B, t*s) int64, "motion": (B, T, 79),
     "fps": (B,), "size": (B,) frame height, "start": (B,), "key": list[str], "tokenizers": {"video": sha,
-    "motion": sha}}`` (``JointTask`` refuses ids whose tokenizer fingerprints differ from its own).
+    "motion": sha}}`` (``JointTask`` refuses ids whose tokenizer fingerprints differ from its own), as
+    ``ShardBatch`` dicts collated in the workers (``unimo.data.shards.batch``).
 
     Args:
         data_dir: Token shard folder with ``manifest.json``.

@@ -12,7 +12,7 @@ import os
 from typing import Literal
 
 from unimo.data.datamodules.shard_stream import ShardStreamDataModule
-from unimo.data.shards.decode import ClipDecoder, collate_clips
+from unimo.data.shards.decode import MODALITIES, ClipDecoder, collate_clips
 from unimo.data.shards.manifest import expected_clips, manifest_path, read_manifest
 from unimo.data.shards.reader import TarSamples
 from unimo.data.shards.sample import CAMERA, MOTION, VIDEO
@@ -26,8 +26,10 @@ class WebDatasetDataModule(ShardStreamDataModule):
 
     Batches are ``{"video": (B, T, 3, H, W) float in [-1, 1], "motion": (B, T, 79), "fps": (B,) (frame rate of
     the returned frames, i.e. stored fps / frame_stride), "start": (B,) first stored frame, "key": list[str],
-    "camera": list[dict | None] (``Camera.to_dict()`` form; None for packed real videos)}``; ``"video"`` is
-    absent when ``modalities`` leaves it out.
+    "camera": list[dict | None] (``Camera.to_dict()`` form; None for packed real videos, and for every clip
+    when ``modalities`` leaves ``"camera"`` out)}``; ``"video"`` is absent when ``modalities`` leaves it out.
+    They are ``ShardBatch`` dicts, collated in the workers, whose pinning and device transfer skip the
+    cameras (``unimo.data.shards.batch``).
 
     Args:
         data_dir: Shard folder with ``manifest.json``.
@@ -44,7 +46,10 @@ class WebDatasetDataModule(ShardStreamDataModule):
             number of ranks (see ``unimo.data.shards.pipeline``).
         epoch_length: Samples per rank per training epoch when ``resampled`` (rounded up to whole batches
             per worker).
-        modalities: What to decode: ``["video", "motion"]``, or ``["motion"]`` to skip video decoding.
+        modalities: What to read: ``"motion"`` (always decoded), ``"video"``, ``"camera"``. Leave
+            ``"video"`` out to skip video decoding; leave ``"camera"`` out when nothing reads the cameras: a
+            synthetic clip's camera (a rotation per stored frame) is ~700 Python objects, which cost the
+            training process ~0.5 ms per clip to unpickle, however many workers decode.
         error_policy: ``"warn"``: log and skip damaged samples, counted in ``num_skipped``; ``"strict"``:
             raise.
         synthesize_if_missing: If set and ``data_dir`` has no finished dataset, generate this synthetic one
@@ -57,7 +62,7 @@ class WebDatasetDataModule(ShardStreamDataModule):
     def __init__(self, data_dir: str = "data/synth", batch_size: int = 8, num_workers: int = 2,
                  num_frames: int = 16, frame_stride: int = 1, size: int | None = None,
                  shuffle_buffer: int = 256, resampled: bool = False, epoch_length: int = 1024,
-                 modalities: tuple[str, ...] = ("video", "motion"),
+                 modalities: tuple[str, ...] = ("video", "motion", "camera"),
                  error_policy: Literal["warn", "strict"] = "warn",
                  synthesize_if_missing: SynthSpec | None = None, seed: int = 0) -> None:
         super().__init__(data_dir, batch_size, num_workers, shuffle_buffer, resampled, epoch_length,
@@ -70,7 +75,10 @@ class WebDatasetDataModule(ShardStreamDataModule):
         self.num_frames, self.frame_stride, self.size = num_frames, frame_stride, size
         self.modalities, self.synthesize_if_missing = tuple(modalities), synthesize_if_missing
         # Fail at construction (config time), not in the first dataloader, on bad clip arguments.
-        ClipDecoder(SkipReporter(error_policy), num_frames, frame_stride, modalities=self.modalities)
+        if unknown := set(self.modalities) - {*MODALITIES, "camera"}:
+            raise ValueError(f"modalities: expected a subset of {(*MODALITIES, 'camera')}, got unknown "
+                             f"{sorted(unknown)}")
+        ClipDecoder(SkipReporter(error_policy), num_frames, frame_stride, modalities=self._decoded())
 
     def prepare_data(self) -> None:
         """Generate the synthetic dataset when ``data_dir`` has none and ``synthesize_if_missing`` is set."""
@@ -92,11 +100,16 @@ class WebDatasetDataModule(ShardStreamDataModule):
             raise ValueError(f"{manifest_path(self.data_dir)}: holds token shards (ids, no video); read them "
                              "with TokenShardDataModule, or point data_dir at the raw shards they came from")
 
+    def _decoded(self) -> tuple[str, ...]:
+        """Modalities the ``ClipDecoder`` decodes; cameras are decoded when the reader reads them."""
+        return tuple(m for m in self.modalities if m != "camera") or ("motion",)
+
     def _reader(self) -> TarSamples:
         video = (VIDEO,) if "video" in self.modalities else ()
-        return TarSamples(self._reporter, required=(MOTION, *video), wanted=(MOTION, CAMERA, *video),
+        camera = (CAMERA,) if "camera" in self.modalities else ()
+        return TarSamples(self._reporter, required=(MOTION, *video), wanted=(MOTION, *camera, *video),
                           expected=expected_clips(self._manifest))
 
     def _decoder(self, train: bool) -> ClipDecoder:
         return ClipDecoder(self._reporter, self.num_frames, self.frame_stride, random_start=train,
-                           size=self.size, modalities=self.modalities, seed=self.seed)
+                           size=self.size, modalities=self._decoded(), seed=self.seed)

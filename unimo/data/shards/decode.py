@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from unimo.data.shards.batch import ShardBatch, stack
 from unimo.data.shards.frames import frames_to_tensor
 from unimo.data.shards.reader import RawSample
 from unimo.data.shards.sample import CAMERA, MOTION, VIDEO, motion_from_npz_bytes
@@ -103,25 +104,28 @@ class ClipDecoder:
         return frames_to_tensor(frames, self.size)
 
 
-def collate_clips(clips: list[dict[str, Any]]) -> dict[str, Any]:
+def collate_clips(clips: list[dict[str, Any]]) -> ShardBatch:
     """Batch decoded clips: tensors are stacked, keys/cameras listed, skip records concatenated.
+
+    Runs in the DataLoader worker; the ``ShardBatch`` it returns is pinned and moved to the device without
+    walking the cameras (see ``unimo.data.shards.batch``).
 
     Returns:
         ``{"motion": (B, T, 79), "video": (B, T, 3, H, W) if decoded, "fps": (B,), "start": (B,),
         "key": list[str], "camera": list[dict | None], "skipped": list[dict]}``.
     """
-    batch: dict[str, Any] = {
-        "motion": torch.stack([c["motion"] for c in clips]),  # (B, T, 79)
+    batch = ShardBatch({
+        "motion": stack([c["motion"] for c in clips]),  # (B, T, 79)
         "fps": torch.tensor([c["fps"] for c in clips], dtype=torch.float32),  # (B,)
         "start": torch.tensor([c["start"] for c in clips], dtype=torch.long),  # (B,)
         "key": [c["key"] for c in clips],
         "camera": [c.get("camera") for c in clips],
         "skipped": [record for c in clips for record in c.get("skipped", [])],
-    }
+    })
     if "video" in clips[0]:
         shapes = {tuple(c["video"].shape) for c in clips}
         if len(shapes) > 1:
             raise ValueError(f"clips in a batch have different video shapes {sorted(shapes)}; "
                              "set size= to resize")
-        batch["video"] = torch.stack([c["video"] for c in clips])  # (B, T, 3, H, W)
+        batch["video"] = stack([c["video"] for c in clips])  # (B, T, 3, H, W)
     return batch

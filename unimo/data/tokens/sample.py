@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from unimo.data.shards.batch import ShardBatch, stack
 from unimo.data.shards.decode import DECODE_ERRORS
 from unimo.data.shards.reader import RawSample
-from unimo.data.shards.sample import check_key, json_bytes
+from unimo.data.shards.sample import check_key, json_bytes, npy_from_bytes
 from unimo.data.shards.skips import SkipReporter
 
 VIDEO_IDS, MOTION_IDS, MOTION_WINDOW, META = "video_ids.npy", "motion_ids.npy", "motion.npy", "meta.json"
@@ -45,11 +46,6 @@ def npy_bytes(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
     return buf.getvalue()
-
-
-def npy_from_bytes(data: bytes) -> np.ndarray:
-    """Read ``.npy`` bytes (no pickles)."""
-    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
 
 
 @dataclass
@@ -108,8 +104,8 @@ class TokenDecoder:
             yield held
 
 
-def collate_tokens(windows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Batch decoded windows.
+def collate_tokens(windows: list[dict[str, Any]]) -> ShardBatch:
+    """Batch decoded windows (in the DataLoader worker; see ``unimo.data.shards.batch``).
 
     Returns:
         ``{"video_ids": (B, t, h, w) int64, "motion_ids": (B, t*s) int64, "motion": (B, T, 79),
@@ -128,14 +124,14 @@ def collate_tokens(windows: list[dict[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"token samples {first['key']} and {window['key']} have video id grids "
                              f"{tuple(first['video_ids'].shape)} and {tuple(window['video_ids'].shape)}; "
                              "tokenize with --size so every window has one size")
-    return {
-        "video_ids": torch.stack([w["video_ids"] for w in windows]),  # (B, t, h, w)
-        "motion_ids": torch.stack([w["motion_ids"] for w in windows]),  # (B, t*s)
-        "motion": torch.stack([w["motion"] for w in windows]),  # (B, T, 79)
+    return ShardBatch({
+        "video_ids": stack([w["video_ids"] for w in windows]),  # (B, t, h, w)
+        "motion_ids": stack([w["motion_ids"] for w in windows]),  # (B, t*s)
+        "motion": stack([w["motion"] for w in windows]),  # (B, T, 79)
         "fps": torch.tensor([w["fps"] for w in windows], dtype=torch.float32),  # (B,)
         "size": torch.tensor([w["size"] for w in windows], dtype=torch.long),  # (B,)
         "start": torch.tensor([w["start"] for w in windows], dtype=torch.long),  # (B,)
         "key": [w["key"] for w in windows],
         "tokenizers": dict(first["tokenizers"]),
         "skipped": [record for w in windows for record in w.get("skipped", [])],
-    }
+    })
