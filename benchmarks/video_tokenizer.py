@@ -41,6 +41,7 @@ from common import device_name, write_atomic  # noqa: E402
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.video_quality import frame_psnr, frame_ssim  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
+from unimo.tokenizers.loading import export_tokenizer, load_tokenizer  # noqa: E402
 
 EVAL_SEED = 1_000_000  # held-out clips use seeds from here on; training uses 0 .. train_clips - 1
 
@@ -72,6 +73,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--temporal-compression", type=int, default=4)
     p.add_argument("--spatial-compression", type=int, default=8)
     p.add_argument("--levels", type=int, nargs="+", default=[8, 8, 8, 5, 5, 5])
+    p.add_argument(
+        "--residual",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="DC-AE shortcuts (CausalVideoTokenizer(residual=True)); --no-residual: the original layout",
+    )
+    p.add_argument("--ssim-weight", type=float, default=0.2)
+    p.add_argument(
+        "--eval-sizes", type=int, nargs="+", default=None, help="held-out synthetic sizes (default: --size)"
+    )
+    p.add_argument(
+        "--export", type=Path, default=None, help="write the trained tokenizer here (fp16 weights)"
+    )
     p.add_argument("--speed-size", type=int, default=128, help="frame size of the throughput measurement")
     p.add_argument(
         "--real-dir",
@@ -87,7 +101,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.size, args.frames, args.clip_frames, args.speed_size = 32, 9, 13, 32
         args.train_clips, args.eval_clips, args.batch_size = 16, 4, 2
         args.steps, args.seconds, args.warmup, args.channels = 30, 120.0, 5, 8
+        args.eval_sizes = [32]
         args.device = "cpu" if args.device == "cuda" and not torch.cuda.is_available() else args.device
+    args.eval_sizes = args.eval_sizes or [args.size]
     args.out = args.out or (
         Path("/tmp/video_tokenizer_quick.json")
         if args.quick
@@ -204,23 +220,35 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
 def evaluate(
     tokenizer: torch.nn.Module, clips: torch.Tensor, device: str, batch_size: int = 8
 ) -> dict[str, float]:
-    """Round-trip float clips ``(N, T, 3, H, W)``; return mean PSNR (dB), SSIM and codebook usage."""
+    """Round-trip float clips ``(N, T, 3, H, W)``; return PSNR (dB), SSIM and codebook statistics.
+
+    ``codebook_usage`` (distinct ids / vocabulary) cannot exceed ``tokens / vocab_size``: 64 clips of 17
+    frames at 64x64 hold 20,480 ids, at most 32% of 64,000. ``distinct_per_token`` (distinct ids / ids)
+    and ``perplexity`` (exp of the id entropy) say how much of that the tokenizer uses.
+    """
     tokenizer.eval()
     usage = CodebookUsage(tokenizer.vocab_size)
-    psnr, ssim = [], []
+    psnr, ssim, tokens = [], [], 0
     for chunk in clips.split(batch_size):
         video = chunk.to(device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
             ids = tokenizer.encode(video)
             recon = tokenizer.decode(ids).float()
-        psnr.append(frame_psnr(recon, video).flatten().cpu())
+        psnr.append(frame_psnr(recon, video).cpu())  # (B, T)
         ssim.append(frame_ssim(recon, video).flatten().cpu())
         usage.update(ids.cpu())
+        tokens += ids.numel()
     stats = usage.compute()
+    psnr = torch.cat(psnr)  # (N, T)
+    distinct = float(stats["usage"]) * tokenizer.vocab_size
     return {
-        "psnr_db": round(float(torch.cat(psnr).mean()), 3),
+        "psnr_db": round(float(psnr.mean()), 3),
+        "psnr_first_frame_db": round(float(psnr[:, 0].mean()), 3),  # frame 0 has a latent frame of its own
         "ssim": round(float(torch.cat(ssim).mean()), 4),
         "codebook_usage": round(float(stats["usage"]), 4),
+        "codebook_usage_max": round(min(1.0, tokens / tokenizer.vocab_size), 4),
+        "distinct_per_token": round(distinct / max(tokens, 1), 4),
+        "perplexity": round(float(stats["perplexity"]), 1),
         "frames": int(clips.shape[0] * clips.shape[1]),
     }
 
@@ -264,27 +292,38 @@ def throughput(
 
 
 # ---------------------------------------------------------------------------------------------- report
+def _row(name: str, clips: int, m: dict[str, Any]) -> str:
+    usage = f"{m['codebook_usage']} (max {m.get('codebook_usage_max', '?')})"
+    return (
+        f"| {name} | {clips} | {m['psnr_db']} | {m.get('psnr_first_frame_db', '')} | {m['ssim']} "
+        f"| {m.get('distinct_per_token', '')} | {usage} | {m.get('perplexity', '')} |"
+    )
+
+
 def markdown(r: dict[str, Any]) -> str:
-    syn, speed, cfg = r["synthetic"], r["speed"], r["config"]
+    speed, cfg = r["speed"], r["config"]
     lines = [
         "# Causal video tokenizer (CausalVideoTokenizer)",
         "",
         f"Device: {r['device']}; torch {r['versions']['torch']}; trained {r['train']['steps']} steps in "
         f"{r['train']['seconds']} s (batch {cfg['batch_size']}, {cfg['frames']} frames of "
-        f"{cfg['size']}x{cfg['size']}, "
-        f"{cfg['train_clips']} synthetic clips); compression t x h x w = {r['compression']}, "
-        f"vocabulary {r['vocab_size']:,}, {r['params_m']} M parameters.",
+        f"{cfg['size']}x{cfg['size']}, {cfg['train_clips']} synthetic clips, bf16 autocast on CUDA); "
+        f"residual (DC-AE) shortcuts: {cfg.get('residual', False)}; compression t x h x w = "
+        f"{r['compression']}, vocabulary {r['vocab_size']:,}, {r['params_m']} M parameters.",
         "",
-        "| data | clips | PSNR (dB) | SSIM | codebook usage |",
-        "|---|---|---|---|---|",
-        f"| synthetic, held-out seeds | {cfg['eval_clips']} | {syn['psnr_db']} | {syn['ssim']} "
-        f"| {syn['codebook_usage']} |",
+        "Round trip `decode(encode(x))`. Codebook: distinct ids / ids, distinct ids / vocabulary (at most "
+        "ids / vocabulary: few clips cannot show the whole codebook), perplexity of the id histogram.",
+        "",
+        "| data | clips | PSNR (dB) | PSNR frame 0 | SSIM | distinct / ids | usage | perplexity |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    for size, m in r.get("synthetic_by_size", {cfg["size"]: r["synthetic"]}).items():
+        lines.append(_row(f"synthetic {size}x{size}, held-out seeds", cfg["eval_clips"], m))
     for name, m in r["real"].get("videos", {}).items():
-        lines.append(
-            f"| real: {name} | {m['frames'] // cfg['frames']} | {m['psnr_db']} | {m['ssim']} "
-            f"| {m['codebook_usage']} |"
-        )
+        lines.append(_row(f"real: {name}", m["frames"] // cfg["frames"], m))
+    if r.get("export"):
+        e = r["export"]
+        lines.append(_row(f"fp16 export ({e['megabytes']} MB), synthetic", cfg["eval_clips"], e["synthetic"]))
     lines += [
         "",
         f"Throughput (bf16, {speed['size']}x{speed['size']}, batch {speed['batch']} x {speed['frames']} "
@@ -298,10 +337,6 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-
-
-
-
 def build(args: argparse.Namespace) -> torch.nn.Module:
     return TOKENIZERS.build(
         "CausalVideoTokenizer",
@@ -313,7 +348,21 @@ def build(args: argparse.Namespace) -> torch.nn.Module:
         num_res_blocks=args.num_res_blocks,
         height=args.size,
         width=args.size,
+        ssim_weight=args.ssim_weight,
+        residual=args.residual,
     ).to(args.device)
+
+
+def export_fp16(tokenizer: torch.nn.Module, path: Path) -> float:
+    """Export ``tokenizer`` with its weight tensors (ndim >= 2) in fp16, the rest fp32; return the MB."""
+    copy_ = copy.deepcopy(tokenizer).float().cpu()
+    with torch.no_grad():
+        for p in copy_.parameters():
+            if p.ndim >= 2:
+                p.data = p.data.half()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    export_tokenizer(copy_, path)
+    return round(path.stat().st_size / 2**20, 2)
 
 
 def evaluate_real(tokenizer: torch.nn.Module, args: argparse.Namespace) -> dict[str, Any]:
@@ -334,7 +383,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     # Generate everything before CUDA is initialised (the worker processes are forked).
     train_data = synthetic_clips(0, args.train_clips, args.clip_frames, args.size, args.workers)
-    eval_data = to_video(synthetic_clips(EVAL_SEED, args.eval_clips, args.frames, args.size, args.workers))
+    eval_data = {
+        size: to_video(synthetic_clips(EVAL_SEED, args.eval_clips, args.frames, size, args.workers))
+        for size in args.eval_sizes
+    }
     train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3); batches are cut on the device
     gen_seconds = round(time.perf_counter() - t0, 1)
     print(f"generated {args.train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)
@@ -344,8 +396,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         torch.backends.cudnn.benchmark = True
     training = train(tokenizer, train_data, args)
     print(f"trained {training['steps']} steps in {training['seconds']} s", flush=True)
+    synthetic = {str(size): evaluate(tokenizer, clips, args.device) for size, clips in eval_data.items()}
+    export = {}
+    if args.export is not None:
+        export = {"path": str(args.export), "megabytes": export_fp16(tokenizer, args.export)}
+        reloaded = load_tokenizer(args.export, map_location=args.device)
+        export["synthetic"] = evaluate(reloaded, eval_data[args.eval_sizes[0]], args.device)
+        print(f"exported {export}", flush=True)
     results = {
-        "synthetic": evaluate(tokenizer, eval_data, args.device),
+        "synthetic": synthetic[str(args.eval_sizes[0])],
+        "synthetic_by_size": synthetic,
+        "export": export,
         "real": evaluate_real(tokenizer, args),
         "speed": throughput(tokenizer, args),
         "train": training,

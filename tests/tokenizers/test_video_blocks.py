@@ -12,7 +12,12 @@ from unimo.tokenizers.causal_blocks import (
     CausalDownsample,
     CausalUpsample,
     FrameNorm,
+    ResidualDownsample,
+    ResidualUpsample,
+    channels_to_space_time,
+    fit_channels,
     patchify,
+    space_time_to_channels,
     unpatchify,
 )
 from unimo.tokenizers.discriminator import PatchDiscriminator
@@ -56,6 +61,40 @@ def test_down_and_upsample_layouts_and_shortcuts() -> None:
     assert down(frames)[0, 0, :, 0, 0].tolist() == [0.0, 1.5, 3.5]
     latent = torch.tensor([0.0, 1.0, 2.0]).view(1, 1, 3, 1, 1).expand(1, 4, 3, 1, 1)
     assert up(latent)[0, 0, :, 0, 0].tolist() == [0.0, 1.0, 1.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize(("spatial", "temporal"), [(True, True), (True, False), (False, True)])
+def test_space_time_folding_round_trip(spatial: bool, temporal: bool) -> None:
+    x = torch.randn(2, 3, 9, 8, 8)
+    folded = space_time_to_channels(x, spatial, temporal)
+    factor = (4 if spatial else 1) * (2 if temporal else 1)
+    assert folded.shape == (2, 3 * factor, 5 if temporal else 9, 4 if spatial else 8, 4 if spatial else 8)
+    assert torch.equal(channels_to_space_time(folded, spatial, temporal), x)
+
+
+def test_fit_channels_averages_or_repeats_groups() -> None:
+    x = torch.arange(6.0).view(1, 6, 1, 1, 1)
+    assert fit_channels(x, 3).flatten().tolist() == [0.5, 2.5, 4.5]  # consecutive pairs
+    assert fit_channels(x, 12).flatten().tolist() == [v for v in range(6) for _ in range(2)]
+    assert fit_channels(x, 4).flatten().tolist() == [2.0, 3.0, 2.0, 3.0]  # c % 4: (0, 4), (1, 5), 2, 3
+    assert fit_channels(x[:, :4], 6).flatten().tolist() == [0.0, 1.0, 2.0, 3.0, 0.0, 1.0]
+
+
+def test_residual_resampling_shortcuts() -> None:
+    frames = torch.tensor([0.0, 1.0, 2.0, 3.0, 4.0]).view(1, 1, 5, 1, 1).expand(1, 4, 5, 2, 2)
+    same, wider = ResidualDownsample(4, 4, False, True), ResidualDownsample(4, 8, False, True)
+    up = ResidualUpsample(4, 4, True, True)
+    for module in (same, wider, up):
+        for p in module.parameters():
+            nn.init.zeros_(p)
+    # Zeroed convolutions leave the shortcuts: causal pair means at equal width, the pairs themselves when
+    # the width doubles (channel 2c holds frame 2j - 1, channel 2c + 1 frame 2j), nearest upsampling.
+    assert same(frames)[0, 0, :, 0, 0].tolist() == [0.0, 1.5, 3.5]
+    assert wider(frames)[0, :2, :, 0, 0].T.tolist() == [[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]]
+    latent = torch.tensor([0.0, 1.0, 2.0]).view(1, 1, 3, 1, 1).expand(1, 4, 3, 1, 1)
+    out = up(latent)
+    assert out.shape == (1, 4, 5, 2, 2)
+    assert out[0, 0, :, 1, 0].tolist() == [0.0, 1.0, 1.0, 2.0, 2.0]
 
 
 def test_patchify_round_trip() -> None:

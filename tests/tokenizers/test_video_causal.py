@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 
 from unimo.tokenizers import TOKENIZERS
+from unimo.tokenizers.loading import load_tokenizer
 from unimo.tokenizers.video_causal import CausalVideoTokenizer
 
 TINY = dict(channels=8, channel_mult=[1, 2, 2, 2], levels=[8, 5, 5], height=32, width=32)
@@ -33,6 +35,7 @@ def test_registered_video_tokenizer() -> None:
     assert CausalVideoTokenizer.modality == "video"
 
 
+@pytest.mark.parametrize("residual", [False, True])
 @pytest.mark.parametrize(
     ("tc", "sc", "frames", "size", "grid"),
     [
@@ -42,9 +45,9 @@ def test_registered_video_tokenizer() -> None:
     ],
 )
 def test_round_trip_shapes(
-    tc: int, sc: int, frames: int, size: tuple[int, int], grid: tuple[int, int, int]
+    tc: int, sc: int, frames: int, size: tuple[int, int], grid: tuple[int, int, int], residual: bool
 ) -> None:
-    tok = _tiny(temporal_compression=tc, spatial_compression=sc)
+    tok = _tiny(temporal_compression=tc, spatial_compression=sc, residual=residual)
     video = _video(frames, *size)
     with torch.no_grad():
         ids = tok.encode(video)
@@ -63,9 +66,10 @@ def test_default_is_cosmos_dv4x8x8_shape() -> None:
     assert tok.tokens_per_frame == 16 * 16 / 4
 
 
+@pytest.mark.parametrize("residual", [False, True])
 @pytest.mark.parametrize("frame", [1, 3, 4, 5, 8, 9, 12])
-def test_encoder_is_causal(frame: int) -> None:
-    tok = _tiny()
+def test_encoder_is_causal(frame: int, residual: bool) -> None:
+    tok = _tiny(residual=residual)
     video = _video(13)
     changed = video.clone()
     changed[:, frame] = -changed[:, frame]
@@ -79,9 +83,10 @@ def test_encoder_is_causal(frame: int) -> None:
     assert (z_a[:, :, first] - z_b[:, :, first]).abs().max() > 1e-3
 
 
+@pytest.mark.parametrize("residual", [False, True])
 @pytest.mark.parametrize("latent", [1, 2, 3])
-def test_decoder_is_causal(latent: int) -> None:
-    tok = _tiny()
+def test_decoder_is_causal(latent: int, residual: bool) -> None:
+    tok = _tiny(residual=residual)
     ids = torch.randint(0, tok.vocab_size, (1, 4, 4, 4))
     changed = ids.clone()
     changed[:, latent] = (changed[:, latent] + 77) % tok.vocab_size
@@ -92,8 +97,9 @@ def test_decoder_is_causal(latent: int) -> None:
     assert (a[:, first_frame] - b[:, first_frame]).abs().max() > 1e-4
 
 
-def test_image_is_a_one_frame_video() -> None:
-    tok = _tiny()
+@pytest.mark.parametrize("residual", [False, True])
+def test_image_is_a_one_frame_video(residual: bool) -> None:
+    tok = _tiny(residual=residual)
     video = _video(9)
     with torch.no_grad():
         ids_video = tok.encode(video)
@@ -139,10 +145,22 @@ def test_loss_terms_and_a_few_steps_lower_it() -> None:
     assert float(loss) < 0.6 * first
 
 
-def test_bf16_autocast_encode_decode() -> None:
-    tok = _tiny()
+@pytest.mark.parametrize("residual", [False, True])
+def test_bf16_autocast_encode_decode(residual: bool) -> None:
+    tok = _tiny(residual=residual)
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         ids = tok.encode(_video(5))
         out = tok.decode(ids)
     assert ids.shape == (2, 2, 4, 4)
     assert out.shape == (2, 5, 3, 32, 32) and torch.isfinite(out).all()
+
+
+def test_residual_layout_is_opt_in_and_the_shipped_tokenizer_loads() -> None:
+    assert CausalVideoTokenizer(**TINY).init_args["residual"] is False
+    residual = CausalVideoTokenizer(**TINY, residual=True)
+    assert residual.config()["init_args"]["residual"] is True
+    shipped = Path(__file__).resolve().parents[2] / "unimo/assets/tokenizers/video.pt"
+    tok = load_tokenizer(shipped)  # exported before `residual` existed: the default rebuilds it
+    assert tok.init_args.get("residual", False) is False
+    with torch.no_grad():
+        assert tok.decode(tok.encode(_video(5, 32, 32))).shape == (2, 5, 3, 32, 32)

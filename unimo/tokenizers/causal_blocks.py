@@ -5,6 +5,9 @@ AI", arXiv 2501.03575): temporal padding replicates the first frame on the left 
 ``t`` never sees input frames ``> t``, and temporal downsampling keeps the first frame on its own
 (``1 + 2k`` frames -> ``1 + k``), so an image is a 1-frame video. Normalisation is per frame (over
 ``(C, H, W)``), because statistics pooled over time would leak future frames into the past.
+``ResidualDownsample``/``ResidualUpsample`` add the parameter-free space/time-to-channel shortcuts of
+residual autoencoding (DC-AE, Chen et al., "Deep Compression Autoencoder for Efficient High-Resolution
+Diffusion Models", arXiv 2410.10733) in the same causal layout.
 """
 
 from __future__ import annotations
@@ -192,3 +195,104 @@ def unpatchify(x: torch.Tensor, patch_size: int) -> torch.Tensor:
     frames = x.transpose(1, 2).reshape(b * t, c, h, w)  # (B*T, C*p*p, h, w)
     frames = F.pixel_shuffle(frames, patch_size)  # (B*T, C, h*p, w*p)
     return frames.reshape(b, t, -1, h * patch_size, w * patch_size).transpose(1, 2)
+
+
+def space_time_to_channels(x: torch.Tensor, spatial: bool, temporal: bool) -> torch.Tensor:
+    """Fold 2x time and/or 2x2 space into channels, causally (the inverse of ``channels_to_space_time``).
+
+    Time goes ``1 + 2k -> 1 + k`` as in ``CausalDownsample``: frame 0 is paired with itself, then frames
+    ``(2j - 1, 2j)``. ``(B, C, T, H, W) -> (B, C * 2^temporal * 4^spatial, T', H', W')``.
+    """
+    if temporal:
+        x = torch.cat([x[:, :, :1], x], dim=2)  # (B, C, 2 + 2k, H, W)
+        b, c, t, h, w = x.shape
+        x = x.view(b, c, t // 2, 2, h, w).transpose(2, 3)  # (B, C, 2, 1 + k, H, W)
+        x = x.reshape(b, 2 * c, t // 2, h, w)  # (B, 2C, 1 + k, H, W)
+    return patchify(x, 2) if spatial else x
+
+
+def channels_to_space_time(x: torch.Tensor, spatial: bool, temporal: bool) -> torch.Tensor:
+    """Unfold channels into 2x2 space and/or 2x time (``1 + k -> 1 + 2k`` frames; frame 0's copy dropped)."""
+    if spatial:
+        x = unpatchify(x, 2)
+    if temporal:
+        b, c, t, h, w = x.shape
+        x = x.view(b, c // 2, 2, t, h, w).transpose(2, 3)  # (B, C/2, T, 2, H, W)
+        x = x.reshape(b, c // 2, 2 * t, h, w)[:, :, 1:]  # (B, C/2, 2T - 1, H, W)
+    return x
+
+
+def fit_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
+    """Average channel groups (fewer out) or repeat channels (more out): ``(B, C, ...) -> (B, C', ...)``.
+
+    Parameter-free shortcut of residual autoencoding (DC-AE, Chen et al., arXiv 2410.10733). Output channel
+    ``o`` averages (or copies) input channels ``c`` with ``c // ratio == o`` when one count divides the other,
+    else those with ``c % channels == o`` (e.g. a 128-wide feature map onto 6 FSQ channels).
+    """
+    c = x.shape[1]
+    if c == channels:
+        return x
+    if c > channels and c % channels == 0:
+        return x.unflatten(1, (channels, c // channels)).mean(dim=2)
+    if c < channels and channels % c == 0:
+        return x.repeat_interleave(channels // c, dim=1)
+    if c < channels:
+        return x[:, torch.arange(channels, device=x.device) % c]
+    groups = F.one_hot(torch.arange(c, device=x.device) % channels, channels).to(x.dtype)  # (C, channels)
+    return torch.einsum("bc...,co->bo...", x, groups / groups.sum(dim=0))
+
+
+class ResidualDownsample(nn.Module):
+    """Halve space and/or time and change the width, with a space/time-to-channel shortcut (DC-AE style).
+
+    ``out = convs(x) + fit_channels(space_time_to_channels(x))``: unlike ``CausalDownsample``'s pooling,
+    the shortcut keeps every input value when the width grows, so information reaches the latents through
+    a parameter-free path from the first step.
+
+    Args:
+        in_channels: Input channels.
+        out_channels: Output channels.
+        spatial: Halve ``H`` and ``W`` (strided ``1x3x3`` conv).
+        temporal: Halve time causally (strided ``3x1x1`` conv, as in ``CausalDownsample``).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, spatial: bool, temporal: bool) -> None:
+        super().__init__()
+        self.spatial, self.temporal, self.out_channels = spatial, temporal, out_channels
+        width = out_channels if spatial else in_channels
+        self.spatial_conv = CausalConv3d(in_channels, width, (1, 3, 3), (1, 2, 2)) if spatial else None
+        self.temporal_conv = CausalConv3d(width, out_channels, (3, 1, 1), (2, 1, 1)) if temporal else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, C, T, H, W)`` to ``(B, C', T', H', W')``."""
+        shortcut = fit_channels(space_time_to_channels(x, self.spatial, self.temporal), self.out_channels)
+        if self.spatial_conv is not None:
+            x = self.spatial_conv(x)
+        if self.temporal_conv is not None:
+            x = self.temporal_conv(x)
+        return x + shortcut
+
+
+class ResidualUpsample(nn.Module):
+    """Double space and/or time and change the width, with a channel-to-space/time shortcut (DC-AE style).
+
+    ``out = unfold(conv(x)) + unfold(fit_channels(x))``, where ``unfold`` is ``channels_to_space_time``
+    (sub-pixel upsampling); the shortcut alone is a nearest-neighbour upsampling of channel groups.
+
+    Args:
+        in_channels: Input channels.
+        out_channels: Output channels.
+        spatial: Double ``H`` and ``W``.
+        temporal: Double time causally (``1 + k -> 1 + 2k`` frames).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, spatial: bool, temporal: bool) -> None:
+        super().__init__()
+        self.spatial, self.temporal = spatial, temporal
+        self.folded = out_channels * (4 if spatial else 1) * (2 if temporal else 1)
+        self.conv = FactorizedConv3d(in_channels, self.folded)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(B, C, T, H, W)`` to ``(B, C', T', H', W')``."""
+        h = self.conv(x) + fit_channels(x, self.folded)  # (B, C' * factor, T, H, W)
+        return channels_to_space_time(h, self.spatial, self.temporal)

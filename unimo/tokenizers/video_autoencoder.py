@@ -4,6 +4,12 @@ A pixel-unshuffle patch embedding takes the first ``patch_size`` of spatial comp
 ``num_stages`` stages of residual blocks each halve space and/or time until the requested compression is
 reached (``spatial_compression / patch_size`` in space, ``temporal_compression`` in time). The decoder
 mirrors the encoder. Cosmos (arXiv 2501.03575) uses the same causal, first-frame-alone structure.
+
+With ``residual=True`` the resampling blocks change the width themselves and carry DC-AE's parameter-free
+shortcuts (space/time folded into channels and back, ``unimo.tokenizers.causal_blocks``), and the
+bottleneck gets the same kind of shortcut: the encoder adds channel-group means of its last features to
+the latents, the decoder adds the latents repeated to its width. In CPU runs (issue #6) this learned
+0.3-0.7 dB faster per step; ``residual=False`` is the original layout (and the shipped weights).
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from unimo.tokenizers.causal_blocks import (
     CausalResBlock,
     CausalUpsample,
     FactorizedConv3d,
+    ResidualDownsample,
+    ResidualUpsample,
+    fit_channels,
     frame_norm,
     patchify,
     unpatchify,
@@ -78,19 +87,25 @@ class CausalVideoEncoder(nn.Module):
         patch_size: Pixel-unshuffle factor of the input.
         num_res_blocks: Residual blocks per stage.
         latent_dim: Output channels (the FSQ width).
+        residual: DC-AE shortcuts in the downsampling blocks and around the output projection.
     """
 
-    def __init__(self, plan: StagePlan, patch_size: int, num_res_blocks: int, latent_dim: int) -> None:
+    def __init__(
+        self, plan: StagePlan, patch_size: int, num_res_blocks: int, latent_dim: int, residual: bool = False
+    ) -> None:
         super().__init__()
-        self.patch_size = patch_size
+        self.patch_size, self.residual = patch_size, residual
         w = plan.widths
         self.conv_in = CausalConv3d(3 * patch_size**2, w[0], (1, 3, 3))
         stages = []
         for i in range(plan.num_stages):
             blocks = [CausalResBlock(w[i], w[i]) for _ in range(num_res_blocks)]
-            stages.append(
-                nn.Sequential(*blocks, CausalDownsample(w[i], *plan.flags(i)), CausalResBlock(w[i], w[i + 1]))
-            )
+            if residual:  # the downsampling widens; a block at the new width follows
+                down = [ResidualDownsample(w[i], w[i + 1], *plan.flags(i))]
+                down.append(CausalResBlock(w[i + 1], w[i + 1]))
+            else:
+                down = [CausalDownsample(w[i], *plan.flags(i)), CausalResBlock(w[i], w[i + 1])]
+            stages.append(nn.Sequential(*blocks, *down))
         self.stages = nn.Sequential(*stages)
         self.mid = CausalResBlock(w[-1], w[-1])
         self.norm_out = frame_norm(w[-1])
@@ -100,7 +115,8 @@ class CausalVideoEncoder(nn.Module):
         """Map video ``(B, 3, T, H, W)`` to latents ``(B, latent_dim, t, h, w)``."""
         h = self.conv_in(patchify(x, self.patch_size))  # (B, C0, T, H/p, W/p)
         h = self.mid(self.stages(h))  # (B, C_top, t, h, w)
-        return self.conv_out(F.silu(self.norm_out(h)))
+        z = self.conv_out(F.silu(self.norm_out(h)))  # (B, latent_dim, t, h, w)
+        return z + fit_channels(h, z.shape[1]) if self.residual else z
 
 
 class CausalVideoDecoder(nn.Module):
@@ -111,22 +127,25 @@ class CausalVideoDecoder(nn.Module):
         patch_size: Pixel-shuffle factor of the output.
         num_res_blocks: Residual blocks per stage.
         latent_dim: Input channels (the FSQ width).
+        residual: DC-AE shortcuts in the upsampling blocks and around the input projection.
     """
 
-    def __init__(self, plan: StagePlan, patch_size: int, num_res_blocks: int, latent_dim: int) -> None:
+    def __init__(
+        self, plan: StagePlan, patch_size: int, num_res_blocks: int, latent_dim: int, residual: bool = False
+    ) -> None:
         super().__init__()
-        self.patch_size = patch_size
+        self.patch_size, self.residual = patch_size, residual
         w = plan.widths
         self.conv_in = FactorizedConv3d(latent_dim, w[-1])
         self.mid = CausalResBlock(w[-1], w[-1])
         stages = []
         for i in reversed(range(plan.num_stages)):
             blocks = [CausalResBlock(w[i + 1], w[i + 1]) for _ in range(num_res_blocks)]
-            stages.append(
-                nn.Sequential(
-                    *blocks, CausalUpsample(w[i + 1], *plan.flags(i)), CausalResBlock(w[i + 1], w[i])
-                )
-            )
+            if residual:  # the upsampling narrows; a block at the new width follows
+                up = [ResidualUpsample(w[i + 1], w[i], *plan.flags(i)), CausalResBlock(w[i], w[i])]
+            else:
+                up = [CausalUpsample(w[i + 1], *plan.flags(i)), CausalResBlock(w[i + 1], w[i])]
+            stages.append(nn.Sequential(*blocks, *up))
         self.stages = nn.Sequential(*stages)
         self.out_blocks = nn.Sequential(*[CausalResBlock(w[0], w[0]) for _ in range(num_res_blocks)])
         self.norm_out = frame_norm(w[0])
@@ -134,6 +153,9 @@ class CausalVideoDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Map latents ``(B, latent_dim, t, h, w)`` to video ``(B, 3, T, H, W)``."""
-        h = self.stages(self.mid(self.conv_in(z)))  # (B, C0, T, H/p, W/p)
+        h = self.conv_in(z)  # (B, C_top, t, h, w)
+        if self.residual:
+            h = h + fit_channels(z, h.shape[1])
+        h = self.stages(self.mid(h))  # (B, C0, T, H/p, W/p)
         h = self.conv_out(F.silu(self.norm_out(self.out_blocks(h))))  # (B, 3*p*p, T, H/p, W/p)
         return unpatchify(h, self.patch_size)

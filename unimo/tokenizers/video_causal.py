@@ -36,6 +36,9 @@ class CausalVideoTokenizer(CausalGrid, Tokenizer):
         height: Nominal frame height, used only by ``tokens_per_frame``.
         width: Nominal frame width, used only by ``tokens_per_frame``.
         ssim_weight: Weight of the structural term ``1 - SSIM`` added to the L1 loss.
+        residual: DC-AE-style parameter-free shortcuts in every down/upsampling and around the FSQ
+            projections (``unimo.tokenizers.video_autoencoder``); learns faster per step. False is the
+            original layout, which the shipped ``unimo/assets/tokenizers/video.pt`` uses.
     """
 
     modality: ClassVar[str] = "video"
@@ -52,6 +55,7 @@ class CausalVideoTokenizer(CausalGrid, Tokenizer):
         height: int = 128,
         width: int = 128,
         ssim_weight: float = 0.2,
+        residual: bool = False,
     ) -> None:
         super().__init__()
         levels = list(levels) if levels is not None else [8, 8, 8, 5, 5, 5]
@@ -68,20 +72,19 @@ class CausalVideoTokenizer(CausalGrid, Tokenizer):
             height=height,
             width=width,
             ssim_weight=ssim_weight,
+            residual=residual,
         )
         plan = StagePlan(temporal_compression, spatial_compression, patch_size, channels, channel_mult)
         self.temporal_compression, self.spatial_compression = temporal_compression, spatial_compression
         self.height, self.width, self.ssim_weight = height, width, ssim_weight
         self.quantizer = FiniteScalarQuantizer(levels)
-        self.encoder = CausalVideoEncoder(plan, patch_size, num_res_blocks, self.quantizer.dim)
-        self.decoder = CausalVideoDecoder(plan, patch_size, num_res_blocks, self.quantizer.dim)
+        self.encoder = CausalVideoEncoder(plan, patch_size, num_res_blocks, self.quantizer.dim, residual)
+        self.decoder = CausalVideoDecoder(plan, patch_size, num_res_blocks, self.quantizer.dim, residual)
 
     @property
     def vocab_size(self) -> int:
         """Number of distinct ids (the FSQ codebook size)."""
         return self.quantizer.codebook_size
-
-
 
     def encode_latents(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return quantized latents ``(B, d, t, h, w)`` (straight-through) and ids ``(B, t, h, w)``."""
