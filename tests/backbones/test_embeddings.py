@@ -6,8 +6,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from unimo.backbones.embeddings import ModalityEmbedding, ModalityHeads, SharedEmbedding, SharedHead
+from unimo.backbones.embeddings import (
+    MixedRadixEmbedding,
+    ModalityEmbedding,
+    ModalityHeads,
+    SharedEmbedding,
+    SharedHead,
+)
 from unimo.layouts import Modality
+from unimo.tokenizers.fsq import FiniteScalarQuantizer
 
 VOCAB = {"special": 4, "video": 10, "motion": 6}
 V, M, S = int(Modality.VIDEO), int(Modality.MOTION), int(Modality.SPECIAL)
@@ -57,3 +64,35 @@ def test_shared_head_trains_one_softmax_over_all_ids() -> None:
     assert torch.allclose(head.ce_sum(h, t, "motion"), expected, atol=1e-5)
     # strictly larger than the restricted cross-entropy: probability mass leaks to other modalities
     assert head.ce_sum(h, t, "motion") > F.cross_entropy(full[:, 14:20], t, reduction="sum")
+
+
+def test_mixed_radix_embedding_sums_the_fsq_digits_of_each_id() -> None:
+    levels = [3, 4, 2]
+    emb = MixedRadixEmbedding(levels, 8)
+    torch.nn.init.normal_(emb.full.weight)  # starts at zero; make the full table visible
+    fsq = FiniteScalarQuantizer(levels)
+    ids = torch.arange(24)
+    codes = fsq.ids_to_codes(ids)  # digit values in the quantizer's own order, recovered independently
+    half = torch.tensor(levels) // 2
+    digits = torch.round(codes * half + half).long()  # codes = (digit - half) / half
+    rows = digits + torch.tensor([0, 3, 7])
+    expected = emb.digits.weight[rows].sum(1) + emb.full.weight[ids]
+    assert torch.allclose(emb(ids), expected)
+
+
+def test_mixed_radix_ids_sharing_digits_share_embedding_at_init() -> None:
+    emb = MixedRadixEmbedding([8, 8, 8, 5, 5, 5], 16)
+    assert emb.full.weight.abs().sum() == 0  # training starts from the shared digit structure
+    a, b, c = emb(torch.tensor([0, 1, 63999]))  # 0 and 1 differ in one digit; 63999 in all six
+    assert (a - b).norm() < (a - c).norm()
+    assert MixedRadixEmbedding([8, 5], 4, full_table=False).full is None
+
+
+def test_code_levels_must_multiply_to_the_vocabulary() -> None:
+    with pytest.raises(ValueError, match=r"code_levels\['video'\] = \[3, 3\] \(product 9\)"):
+        ModalityEmbedding(VOCAB, 8, code_levels={"video": [3, 3]})
+    emb = ModalityEmbedding(VOCAB, 8, code_levels={"video": [5, 2]})
+    assert isinstance(emb.tables["video"], MixedRadixEmbedding)
+    out = emb(torch.tensor([[7, 3]]), torch.tensor([[V, M]]))
+    assert torch.equal(out[0, 0], emb.tables["video"](torch.tensor(7)))
+    assert torch.equal(out[0, 1], emb.tables["motion"].weight[3])

@@ -8,7 +8,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
-from token_samples import VOCAB_SIZES
+from token_samples import VIDEO_TINY, VOCAB_SIZES
 
 from unimo.backbones import BACKBONES
 from unimo.data.datamodules import TokenShardDataModule
@@ -24,9 +24,10 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-def tiny_task(tokenizers: dict[str, Path], motion: str = "motion") -> JointTask:
+def tiny_task(tokenizers: dict[str, Path], motion: str = "motion", **backbone_args) -> JointTask:
     torch.manual_seed(0)
-    backbone = BACKBONES.build("GPTBackbone", vocab_sizes=VOCAB_SIZES, dim=32, num_layers=2, num_heads=2)
+    backbone = BACKBONES.build("GPTBackbone", vocab_sizes=VOCAB_SIZES, dim=32, num_layers=2, num_heads=2,
+                               **backbone_args)
     return JointTask(backbone=backbone, video_tokenizer=str(tokenizers["video"]),
                      motion_tokenizer=str(tokenizers[motion]), warmup_steps=1, val_capture_batches=1,
                      val_generate_batches=1)
@@ -56,3 +57,14 @@ def test_fit_from_token_shards_scores_capture_and_keeps_the_clip_spec(token_dir,
 def test_refuses_shards_of_another_motion_tokenizer(token_dir, tokenizers, tmp_path) -> None:
     with pytest.raises(ValueError, match="token shards: made by a different motion tokenizer"):
         fit(tiny_task(tokenizers, motion="motion_other"), token_dir, tmp_path, max_steps=1)
+
+
+def test_video_code_levels_embed_fsq_digits_and_must_match_the_tokenizer(token_dir, tokenizers,
+                                                                         tmp_path) -> None:
+    task = tiny_task(tokenizers, code_levels={"video": VIDEO_TINY["levels"]})
+    before = task.backbone.embed.tables["video"].digits.weight.detach().clone()
+    assert fit(task, token_dir, tmp_path, max_steps=2).global_step == 2
+    assert not torch.equal(task.backbone.embed.tables["video"].digits.weight, before)  # digits were trained
+    mismatch = r"code_levels\['video'\] = \[5, 5, 8\] does not match .* \[8, 5, 5\]"
+    with pytest.raises(ValueError, match=mismatch):
+        tiny_task(tokenizers, code_levels={"video": [5, 5, 8]})

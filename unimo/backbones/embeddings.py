@@ -11,11 +11,18 @@ their distribution gap and ablates this against a shared table. Here:
   independent variant (rows of disjoint ranges are independent either way). Sampling restricts the
   logits to the expected modality's range for both.
 
+``code_levels`` (``ModalityEmbedding``) embeds the ids of a product codebook, e.g. FSQ video ids over levels
+``[8, 8, 8, 5, 5, 5]``, with ``MixedRadixEmbedding``: one small table per code digit, summed, plus the full
+table. Neighbouring codes then share most of their embedding, so the 64,000 video ids are learnt from ~40
+digit rows instead of 64,000 independent ones (rare codes are not random vectors).
+
 Heads expose ``logits(h, modality)`` (sampling, restricted to that modality) and
 ``ce_sum(h, targets, modality)`` (training; summed cross-entropy of targets of that modality).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -57,18 +64,69 @@ def _limits(vocab_sizes: dict[str, int]) -> torch.Tensor:
     return torch.tensor([int(vocab_sizes.get(m.key, 0)) for m in Modality])
 
 
+class MixedRadixEmbedding(nn.Module):
+    """Embed ids of a product codebook as the sum of one embedding per digit, plus a full table.
+
+    An id is the mixed-radix number ``sum(digit_i * prod(levels[:i]))`` (``FiniteScalarQuantizer``'s
+    order). The full table starts at zero, so training begins from the shared digit structure and only
+    learns per-code corrections where data supports them.
+
+    Args:
+        levels: Values per digit; ``prod(levels)`` ids.
+        dim: Embedding width ``D``.
+        full_table: Add the per-id table (``False``: digits only, ``sum(levels)`` rows).
+    """
+
+    def __init__(self, levels: list[int], dim: int, full_table: bool = True) -> None:
+        super().__init__()
+        if not levels or any(int(v) < 2 for v in levels):
+            raise ValueError(f"code_levels: expected a non-empty list of ints >= 2, got {levels}")
+        lv = torch.tensor([int(v) for v in levels])
+        self.num_embeddings = int(lv.prod())
+        self.register_buffer("levels", lv, persistent=False)
+        basis = torch.cumprod(torch.cat([lv.new_ones(1), lv[:-1]]), 0)
+        self.register_buffer("basis", basis, persistent=False)
+        self.register_buffer("offsets", lv.cumsum(0) - lv, persistent=False)
+        self.digits = nn.Embedding(int(lv.sum()), dim)
+        self.full = nn.Embedding(self.num_embeddings, dim) if full_table else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # The sum of len(levels) digit rows has the spread of one GPT embedding row (std 0.02).
+        nn.init.normal_(self.digits.weight, std=0.02 / math.sqrt(len(self.levels)))
+        if self.full is not None:
+            nn.init.zeros_(self.full.weight)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Embed ids ``(...)`` to ``(..., D)``."""
+        digits = torch.div(ids[..., None], self.basis, rounding_mode="floor") % self.levels  # (..., d)
+        out = self.digits(digits + self.offsets).sum(-2)
+        return out if self.full is None else out + self.full(ids)
+
+
 class ModalityEmbedding(nn.Module):
     """One ``nn.Embedding`` per modality, picked per position by ``modality_ids``.
 
     Args:
         vocab_sizes: Vocabulary size per modality name.
         dim: Embedding width ``D``.
+        code_levels: ``{modality: levels}`` for modalities whose ids come from a product codebook (FSQ):
+            those are embedded by ``MixedRadixEmbedding``; ``prod(levels)`` must equal the vocabulary size.
     """
 
-    def __init__(self, vocab_sizes: dict[str, int], dim: int) -> None:
+    def __init__(self, vocab_sizes: dict[str, int], dim: int,
+                 code_levels: dict[str, list[int]] | None = None) -> None:
         super().__init__()
         check_vocab_sizes(vocab_sizes)
-        self.tables = nn.ModuleDict({k: nn.Embedding(v, dim) for k, v in vocab_sizes.items()})
+        code_levels = dict(code_levels or {})
+        for key, levels in code_levels.items():
+            if key not in vocab_sizes or math.prod(levels) != vocab_sizes[key]:
+                raise ValueError(f"code_levels[{key!r}] = {levels} (product {math.prod(levels)}) must "
+                                 f"multiply to vocab_sizes[{key!r}] = {vocab_sizes.get(key)}")
+        self.tables = nn.ModuleDict({
+            k: MixedRadixEmbedding(code_levels[k], dim) if k in code_levels else nn.Embedding(v, dim)
+            for k, v in vocab_sizes.items()
+        })
         self.register_buffer("limits", _limits(vocab_sizes), persistent=False)
 
     def forward(self, input_ids: torch.Tensor, modality_ids: torch.Tensor) -> torch.Tensor:

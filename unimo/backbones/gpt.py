@@ -13,7 +13,13 @@ from torch import nn
 
 from unimo.backbones.base import BACKBONES, Backbone
 from unimo.backbones.cache import KVCache
-from unimo.backbones.embeddings import ModalityEmbedding, ModalityHeads, SharedEmbedding, SharedHead
+from unimo.backbones.embeddings import (
+    MixedRadixEmbedding,
+    ModalityEmbedding,
+    ModalityHeads,
+    SharedEmbedding,
+    SharedHead,
+)
 from unimo.backbones.layers import Block, rope_angles
 from unimo.layouts.special import SPECIAL_VOCAB_SIZE
 
@@ -51,6 +57,9 @@ class GPTBackbone(Backbone):
         max_seq_len: Default KV-cache capacity (RoPE itself has no length limit).
         rope_base: RoPE wavelength base.
         dropout: Residual dropout probability.
+        code_levels: ``{modality: FSQ levels}``, e.g. ``{"video": [8, 8, 8, 5, 5, 5]}``: embed those ids digit
+            by digit (``MixedRadixEmbedding``) so similar codes share their embedding; must match the
+            tokenizer (``JointTask`` checks).
         compile: Wrap each block in ``torch.compile`` for full-sequence forwards (training, scoring), and
             the head + cross-entropy (dynamic row count) so bf16 logits are reduced without an fp32 copy;
             cached decoding runs the eager blocks (its shapes change every step).
@@ -66,10 +75,12 @@ class GPTBackbone(Backbone):
         max_seq_len: int = 8192,
         rope_base: float = 10000.0,
         dropout: float = 0.0,
+        code_levels: dict[str, list[int]] | None = None,
         compile: bool = False,
     ) -> None:
         super().__init__()
         self.vocab_sizes = dict(vocab_sizes or DEFAULT_VOCAB_SIZES)
+        self.code_levels = {k: [int(v) for v in levels] for k, levels in (code_levels or {}).items()}
         self.dim, self.num_layers, self.num_heads = dim, num_layers, num_heads
         self.max_seq_len, self.rope_base = max_seq_len, rope_base
         self.embed = self._build_embedding()
@@ -78,6 +89,9 @@ class GPTBackbone(Backbone):
         self.norm = nn.RMSNorm(dim, eps=1e-5)
         self.heads = self._build_heads()
         self.apply(self._init_weights)
+        for module in self.embed.modules():  # their own init (the generic one above overwrote it)
+            if isinstance(module, MixedRadixEmbedding):
+                module.reset_parameters()
         for block in self.blocks:  # GPT-2: scale residual projections so the residual stream stays O(1)
             for proj in (block.attn.proj, block.mlp.w2):
                 nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * num_layers))
@@ -92,7 +106,7 @@ class GPTBackbone(Backbone):
         self._decode_blocks = [torch.compile(b, dynamic=False) for b in self.blocks]
 
     def _build_embedding(self) -> nn.Module:
-        return ModalityEmbedding(self.vocab_sizes, self.dim)
+        return ModalityEmbedding(self.vocab_sizes, self.dim, self.code_levels)
 
     def _build_heads(self) -> nn.Module:
         return ModalityHeads(self.vocab_sizes, self.dim)
@@ -169,6 +183,8 @@ class SharedEmbeddingGPTBackbone(GPTBackbone):
     """
 
     def _build_embedding(self) -> nn.Module:
+        if self.code_levels:
+            raise ValueError("SharedEmbeddingGPTBackbone: code_levels is not supported (one shared table)")
         return SharedEmbedding(self.vocab_sizes, self.dim)
 
     def _build_heads(self) -> nn.Module:

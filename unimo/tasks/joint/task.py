@@ -112,6 +112,11 @@ class JointTask(L.LightningModule):
             if key in sizes and sizes[key] < tokenizer.vocab_size:
                 raise ValueError(f"backbone.vocab_sizes[{key!r}] = {sizes[key]} is smaller than the {key} "
                                  f"tokenizer's vocab_size {tokenizer.vocab_size}; set it to at least that")
+            levels = getattr(self.backbone, "code_levels", {}).get(key)
+            quantizer_levels = getattr(getattr(tokenizer, "quantizer", None), "levels", None)  # None: Cosmos
+            if levels is not None and quantizer_levels is not None and levels != list(quantizer_levels):
+                raise ValueError(f"backbone.code_levels[{key!r}] = {levels} does not match the {key} "
+                                 f"tokenizer's quantizer levels {quantizer_levels}")
 
     def train(self, mode: bool = True) -> JointTask:
         super().train(mode)
