@@ -56,6 +56,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "i2vm_only": {"layouts": {"I2VMLayout": 1.0}},
     "shared_embeddings": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0},
                           "backbone": "SharedEmbeddingGPTBackbone"},
+    # video ids embedded digit by digit (GPTBackbone(code_levels=...), MixedRadixEmbedding)
+    "v2m_only_digits": {"layouts": {"V2MLayout": 1.0}, "digits": True},
+    "joint_digits": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "digits": True},
 }
 
 
@@ -88,9 +91,11 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[str, int]) -> JointTask:
+def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[str, int],
+               video_levels: list[int]) -> JointTask:
+    digits = {"code_levels": {"video": video_levels}} if variant.get("digits") else {}
     backbone = BACKBONES.build(variant.get("backbone", "GPTBackbone"), vocab_sizes=vocab, dim=args.dim,
-                               num_layers=args.num_layers, num_heads=args.num_heads)
+                               num_layers=args.num_layers, num_heads=args.num_heads, **digits)
     return JointTask(backbone=backbone, video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                      motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), layouts=variant["layouts"],
                      lr=args.lr, weight_decay=0.1, warmup_steps=100, val_capture_batches=0,
@@ -215,12 +220,13 @@ def main() -> None:
     data, timings = prepare(args)
     if args.prepare_only:
         return
-    vocab = {"special": 16, **{key: load_tokenizer(args.tokenizers_dir / f"{key}.pt").vocab_size
-                                for key in ("video", "motion")}}
+    tokenizers = {key: load_tokenizer(args.tokenizers_dir / f"{key}.pt") for key in ("video", "motion")}
+    vocab = {"special": 16, **{key: t.vocab_size for key, t in tokenizers.items()}}
+    video_levels = tokenizers["video"].quantizer.levels
     results, judge = {}, None
     for name in args.variants:
         torch.manual_seed(0)
-        task = build_task(args, VARIANTS[name], vocab)
+        task = build_task(args, VARIANTS[name], vocab, video_levels)
         stats = train(args, task, data)
         judge = task if name == "v2m_only" else judge
         results[name] = {**stats, **evaluate(args, task, data, judge)}
