@@ -98,7 +98,22 @@ def _static_cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     k_buf.index_copy_(2, index, k.to(k_buf.dtype))
     v_buf.index_copy_(2, index, v.to(v_buf.dtype))
     mask = torch.arange(k_buf.shape[2], device=q.device)[None, :] <= index[:, None]  # (N, S)
+    if n == 1:
+        return _single_query_attention(q, k_buf, v_buf, mask)
     return F.scaled_dot_product_attention(q, k_buf, v_buf, attn_mask=mask)
+
+
+def _single_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                            mask: torch.Tensor) -> torch.Tensor:
+    """Masked attention of one query per head ``(B, H, 1, Dh)`` as two batched matmuls.
+
+    SDPA's masked kernel parallelises over queries: with one query and batch 1 it keeps a handful of
+    SMs busy scanning the whole buffer, while a matmul over the keys spreads them over the GPU (the
+    flash-decoding idea, here through cuBLAS). Softmax in float32.
+    """
+    scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)  # (B, H, 1, S)
+    weights = scores.float().masked_fill(~mask, float("-inf")).softmax(-1)
+    return weights.to(v.dtype) @ v  # (B, H, 1, Dh)
 
 
 class SwiGLU(nn.Module):
