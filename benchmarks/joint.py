@@ -45,7 +45,7 @@ from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
-from unimo.tasks.joint.inference import capture_ids, generate_ids  # noqa: E402
+from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
@@ -119,6 +119,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     """Score V2M capture and I2VM generation of ``task`` on the test split."""
     task = task.to(args.device).eval()
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
+    expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
     floor = capture_metrics("tokenizer_floor_").to(args.device)  # decoded true ids: the best V2M can do
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
     autocast = torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.device == "cuda")
@@ -132,9 +133,12 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
             recon = task.motion_tokenizer.decode(motion_ids, num_frames=batch["motion"].shape[1])
             floor.update(body_joints(recon.float()), truth)
             if "V2MLayout" in task.mixture.layouts:
-                pred = task.capture(video_ids, num_frames=batch["motion"].shape[1])
+                layout, frames = task.mixture.get("V2MLayout"), batch["motion"].shape[1]
+                ids, probs = capture_with_probs(task.backbone, layout, video_ids, task.motion_per_step)
+                pred = task.motion_tokenizer.decode(ids, num_frames=frames)  # greedy, as task.capture
                 metrics.update(body_joints(pred.float()), truth)
-                layout = task.mixture.get("V2MLayout")
+                soft = task.motion_tokenizer.decode_expected(probs, num_frames=frames)
+                expected.update(body_joints(soft.float()), truth)
                 v2m_nll.append(float(task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]))
                 if same_ids is None:  # CUDA-graph decoding against the plain KV cache, first batch
                     same_ids = _graph_agreement(task, video_ids)
@@ -148,6 +152,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     out: dict[str, Any] = {"eval_clips": seen}
     if "V2MLayout" in task.mixture.layouts:
         out.update({k: float(v) for k, v in metrics.compute().items()})
+        out.update({k: float(v) for k, v in expected.compute().items()})
     out.update({k: float(v) for k, v in floor.compute().items()})
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
@@ -240,7 +245,8 @@ NO_WEIGHTS = "none available on this machine (no Inception/I3D weights): FID/FVD
 def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, Any],
                   timings: dict[str, float]) -> None:
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
-    v2m_keys = ("mpjpe_mm", "pa_mpjpe_mm", "w_mpjpe100_mm", "wa_mpjpe100_mm", "accel_error_mm")
+    v2m_keys = ("mpjpe_mm", "pa_mpjpe_mm", "w_mpjpe100_mm", "wa_mpjpe100_mm", "accel_error_mm",
+                "expected_mpjpe_mm", "expected_pa_mpjpe_mm")
     i2vm = {n: {"i2vm_test_nll": r.get("i2vm_test_nll"), "fvd": None, "fid": None,
                 "consistency_mpjpe_mm": r.get("consistency_mpjpe_mm"), "feature_weights": NO_WEIGHTS}
             for n, r in results.items() if "i2vm_test_nll" in r}
@@ -261,19 +267,18 @@ def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, An
 def markdown(report: dict[str, Any]) -> str:
     title = f"# Joint model (device: {report['device']}, {report['train_minutes']:.1f} min training in all)"
     lines = [title, "",
-             "| variant | steps | V2M MPJPE mm | PA-MPJPE mm | WA-MPJPE100 mm | accel mm | I2VM test NLL | "
-             "consistency MPJPE mm |", "|---|---|---|---|---|---|---|---|"]
+             "| variant | steps | V2M MPJPE mm | PA-MPJPE mm | WA-MPJPE100 mm | accel mm | expected-code "
+             "MPJPE mm | expected-code PA-MPJPE mm | I2VM test NLL | consistency MPJPE mm |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in report["runs"].items():
-        keys = ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "i2vm_test_nll",
-                "consistency_mpjpe_mm")
+        keys = ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "expected_mpjpe_mm",
+                "expected_pa_mpjpe_mm", "i2vm_test_nll", "consistency_mpjpe_mm")
         cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.2f}" for k in keys)
         lines.append(f"| {name} | {r['steps']} | {cells} |")
     lines += ["", "FID/FVD: " + next(iter(report["i2vm"].values()), {}).get("feature_weights", "n/a"), "",
               "Config: `" + json.dumps(report["config"]) + "`", "", f"Versions: {report['versions']}, "
               f"commit {report['git_commit']}"]
     return "\n".join(lines) + "\n"
-
-
 
 
 if __name__ == "__main__":

@@ -72,6 +72,11 @@ def test_generate_and_capture_end_to_end(tmp_path: Path, tiny_joint_checkpoint: 
     assert len(captured) == 45 and captured.fps == 30.0
     assert torch.isfinite(captured.to_tensor()).all()
     assert (tmp_path / "cap" / "overlay.mp4").stat().st_size > 0
+    main(["capture", str(tiny_joint_checkpoint), "--video", str(tmp_path / "in.mp4"), "--out",
+          str(tmp_path / "cap_expected"), "--device", "cpu", "--decoding", "expected"])
+    expected = Motion.load(tmp_path / "cap_expected" / "motion.npz").to_tensor()
+    assert expected.shape == captured.to_tensor().shape and torch.isfinite(expected).all()
+    assert not torch.allclose(expected, captured.to_tensor())  # a tiny model's distributions are not one-hot
 
 
 def test_capture_names_an_unreadable_video(tmp_path: Path, tiny_joint_checkpoint: Path) -> None:

@@ -118,3 +118,20 @@ def test_training_without_statistics_warns() -> None:
     tok = MotionVQVAETokenizer(codebook_size=8, code_dim=4, scale=1, width=8, depth=1)
     with pytest.warns(UserWarning, match="fit_normalization"):
         tok.loss(smooth_motion(1, 5))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_decode_expected_is_decode_for_one_hot_and_averages_codes(name: str) -> None:
+    tok = build(name).eval()
+    ids = tok.encode(smooth_motion(2, 17, seed=3))  # (2, 10)
+    one_hot = torch.nn.functional.one_hot(ids, tok.vocab_size).float()
+    assert torch.allclose(tok.decode_expected(one_hot, num_frames=17), tok.decode(ids, num_frames=17),
+                          atol=1e-5)
+    # Half the mass on each of two ids decodes the midpoint of their code vectors.
+    other = (ids + 1) % tok.vocab_size
+    mixed = 0.5 * one_hot + 0.5 * torch.nn.functional.one_hot(other, tok.vocab_size).float()
+    midpoint = tok._decode_latents(0.5 * (tok.lookup(ids) + tok.lookup(other)), 17)
+    assert torch.allclose(tok.decode_expected(mixed, num_frames=17), midpoint, atol=1e-5)
+    assert not torch.allclose(midpoint, tok.decode(ids, num_frames=17), atol=1e-3)
+    with pytest.raises(ValueError, match=rf"decode_expected: expected probs \(B, N, {tok.vocab_size}\)"):
+        tok.decode_expected(one_hot[..., :-1])

@@ -50,7 +50,8 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
 
 
 @subcommand("capture")
-def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto") -> None:
+def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto",
+            decoding: str | None = None) -> None:
     """Capture the SMPL-X motion of the person in a video (V2M), one motion frame per video frame.
 
     Any length (sliding windows), resolution and frame rate (resampled to the model's and back). Writes
@@ -61,6 +62,8 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
         video: Input video file (anything PyAV/FFmpeg reads).
         out: Output folder (created).
         device: "auto", "cpu" or "cuda".
+        decoding: "greedy" (argmax motion ids) or "expected" (expected code under the model's distribution,
+            often closer to the truth when the model is unsure); default: the checkpoint's setting.
     """
     import numpy as np
 
@@ -71,6 +74,8 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
 
     frames, fps = read_video(video)
     task = load_joint_model(ckpt, device)
+    if decoding is not None:
+        task.set_capture_decoding(decoding)
     motion = capture_from_video(task, frames, fps)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

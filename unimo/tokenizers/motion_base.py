@@ -130,11 +130,28 @@ class MotionTokenizerBase(Tokenizer):
     @torch.no_grad()
     def decode(self, ids: torch.Tensor, num_frames: int | None = None) -> torch.Tensor:
         """Return canonical motion ``(B, T, 79)`` for ids ``(B, L*s)``: T = num_frames or ``1 + ds*(L-1)``."""
-        motion = self._to_motion(self._decode_codes(self.lookup(ids)))
+        return self._decode_latents(self.lookup(ids), num_frames)
+
+    @torch.no_grad()
+    def decode_expected(self, probs: torch.Tensor, num_frames: int | None = None) -> torch.Tensor:
+        """Decode the expected code vector under per-token distributions ``probs`` ``(B, L*s, V)``.
+
+        A sequence model that is unsure between neighbouring codes then yields their average instead of
+        one of them: the joint-error-minimising choice when the codes decode to similar poses (V2M
+        capture, ``JointTask(capture_decoding="expected")``). One-hot ``probs`` equal ``decode``.
+        """
+        if probs.ndim != 3 or probs.shape[-1] != self.vocab_size:
+            raise ValueError(f"decode_expected: expected probs (B, N, {self.vocab_size}), "
+                             f"got {tuple(probs.shape)}")
+        codebook = self.lookup(torch.arange(self.vocab_size, device=probs.device)[None])[0]  # (V, D)
+        return self._decode_latents(probs.to(codebook.dtype) @ codebook, num_frames)
+
+    def _decode_latents(self, z_q: torch.Tensor, num_frames: int | None) -> torch.Tensor:
+        motion = self._to_motion(self._decode_codes(z_q))
         if num_frames is not None:
             if not 1 <= num_frames <= motion.shape[1]:
                 raise ValueError(f"decode: num_frames must be in [1, {motion.shape[1]}] for "
-                                 f"{ids.shape[1]} ids, got {num_frames}")
+                                 f"{z_q.shape[1]} ids, got {num_frames}")
             motion = motion[:, :num_frames]
         return motion
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 
 from unimo.backbones.base import Backbone
-from unimo.backbones.sampling import generate
-from unimo.layouts.base import Layout, TokenGrid
+from unimo.backbones.sampling import decode_steps, generate
+from unimo.layouts.base import Layout, Modality, TokenGrid
 
 
 @torch.no_grad()
@@ -20,12 +20,29 @@ def capture_ids(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, mot
 
     Greedy by default (``temperature=0``).
     """
+    return capture_with_probs(backbone, layout, video_ids, motion_per_step, temperature, generator)[0]
+
+
+@torch.no_grad()
+def capture_with_probs(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, motion_per_step: int,
+                       temperature: float = 0.0, generator: torch.Generator | None = None,
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return motion ids ``(B, t*s)`` and the model's distribution over each of them ``(B, t*s, V)``.
+
+    The layout must generate exactly the motion ids it returns (V2M: every generated id is motion).
+    The distributions feed ``decode_expected`` of the motion tokenizer.
+    """
     b, t, h, w = video_ids.shape
     grid = TokenGrid(num_steps=t, height=h, width=w, motion_per_step=motion_per_step)
     prompt = layout.prompt(video_ids, None, grid)
-    full = generate(backbone, prompt, layout.schedule(grid), temperature=temperature, generator=generator)
+    schedule = layout.schedule(grid)
+    if bool((schedule.modality_ids != int(Modality.MOTION)).any()):
+        raise ValueError(f"capture: {type(layout).__name__} generates non-motion ids; use a V2M-style layout")
+    steps = list(decode_steps(backbone, prompt, schedule, temperature=temperature, generator=generator))
+    full = torch.cat([prompt.input_ids, torch.stack([token for _, token in steps], dim=1)], dim=1)
     _, motion_ids = layout.parse(full, grid)
-    return motion_ids  # (B, t*s)
+    probs = torch.stack([logits.float().softmax(-1) for logits, _ in steps], dim=1)  # (B, t*s, V)
+    return motion_ids, probs
 
 
 @torch.no_grad()

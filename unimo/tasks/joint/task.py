@@ -19,7 +19,7 @@ from torchmetrics import MetricCollection
 
 from unimo.backbones.base import Backbone
 from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError
-from unimo.tasks.joint.inference import capture_ids, generate_ids, motion_per_step
+from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step
 from unimo.tasks.joint.mixture import LayoutMixture
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.identity import check_fingerprints, tokenizer_fingerprint
@@ -81,6 +81,10 @@ class JointTask(L.LightningModule):
         val_generate_batches: Validation (and test) batches on which I2VM samples are generated and scored
             (0: none).
         top_k: Top-k of I2VM sampling in validation.
+        capture_decoding: How V2M capture turns the model's motion predictions into SMPL-X: ``"greedy"``
+            decodes the argmax ids; ``"expected"`` decodes the expected code vector under the predicted
+            distribution of each id (``decode_expected``; the ids fed back stay greedy). Used by
+            validation/test, ``unimo capture`` and I2VM consistency.
         seed: Seed of the layout schedule and of validation sampling.
     """
 
@@ -88,7 +92,7 @@ class JointTask(L.LightningModule):
                  motion_tokenizer: Tokenizer | str, layouts: dict[str, float] | None = None,
                  lr: float = 3e-4, weight_decay: float = 0.1,
                  warmup_steps: int = 200, val_capture_batches: int = 4, val_generate_batches: int = 1,
-                 top_k: int | None = 100, seed: int = 0) -> None:
+                 top_k: int | None = 100, capture_decoding: str = "greedy", seed: int = 0) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.backbone = backbone
@@ -97,6 +101,7 @@ class JointTask(L.LightningModule):
         self.motion_per_step = motion_per_step(self.motion_tokenizer)
         self.mixture = LayoutMixture(layouts or {GENERATE_LAYOUT: 1.0, CAPTURE_LAYOUT: 1.0}, seed=seed)
         self._check_vocabularies()
+        self.set_capture_decoding(capture_decoding)
         self.clip_spec: dict[str, float] = {}  # frames/size/fps seen in training; inference reuses them
         self.capture_metrics = capture_metrics("val/")
         self.consistency = MPJPE()
@@ -225,9 +230,21 @@ class JointTask(L.LightningModule):
         """Decode video ids ``(B, t, h, w)`` to ``(B, num_frames, 3, H, W)`` in ``[-1, 1]``."""
         return self.video_tokenizer.decode(video_ids)[:, :num_frames].float()
 
+    def set_capture_decoding(self, mode: str) -> None:
+        """Choose ``"greedy"`` or ``"expected"`` capture decoding (see the class arguments)."""
+        if mode not in ("greedy", "expected"):
+            raise ValueError(f"capture_decoding: expected 'greedy' or 'expected', got {mode!r}")
+        if mode == "expected" and not hasattr(self.motion_tokenizer, "decode_expected"):
+            raise ValueError(f"capture_decoding='expected' needs a motion tokenizer with decode_expected; "
+                             f"{type(self.motion_tokenizer).__name__} has none")
+        self.capture_decoding = mode
+
     def capture(self, video_ids: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Return SMPL-X motion ``(B, num_frames, 79)`` captured from video ids ``(B, t, h, w)``."""
-        ids = capture_ids(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids, self.motion_per_step)
+        ids, probs = capture_with_probs(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids,
+                                        self.motion_per_step)
+        if self.capture_decoding == "expected":
+            return self.motion_tokenizer.decode_expected(probs, num_frames=num_frames)
         return self.motion_tokenizer.decode(ids, num_frames=num_frames)
 
     def configure_gradient_clipping(self, optimizer: torch.optim.Optimizer,
