@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
@@ -34,3 +35,13 @@ def git_commit() -> str:
     except OSError:
         return "unknown"
     return out.stdout.strip() or "unknown"
+
+
+def single_thread_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers run torch on one thread each.
+
+    Without it every worker starts as many torch threads as there are cores: 16 workers on the 16-core GPU
+    machine meant 256 threads, and clip generation that should take about a minute ran past 5 (the
+    likely cause of a lost device run). ``unimo.data.shards.synth`` does the same for its pool.
+    """
+    return ProcessPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,))

@@ -37,7 +37,6 @@ import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, write_atomic  # noqa: E402
+from common import device_name, single_thread_pool, write_atomic  # noqa: E402
 
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.motion import MPJPE, PAMPJPE, AccelError  # noqa: E402
@@ -139,7 +138,7 @@ def synthetic_motions(num: int, frames: int, fps: float, first_seed: int) -> tor
     workers = max(1, min(16, (os.cpu_count() or 1)))
     if workers == 1 or num < 64:
         return torch.from_numpy(np.stack([_one_clip(j) for j in jobs]))
-    with ProcessPoolExecutor(workers) as pool:
+    with single_thread_pool(workers) as pool:
         return torch.from_numpy(np.stack(list(pool.map(_one_clip, jobs, chunksize=32))))
 
 

@@ -25,7 +25,6 @@ import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, write_atomic  # noqa: E402
+from common import device_name, single_thread_pool, write_atomic  # noqa: E402
 
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.video_quality import frame_psnr, frame_ssim  # noqa: E402
@@ -125,7 +124,7 @@ def synthetic_clips(first_seed: int, num: int, frames: int, size: int, workers: 
     jobs = [(first_seed + i, frames, size) for i in range(num)]
     if workers <= 1:
         return torch.from_numpy(np.stack([_one_clip(j) for j in jobs]))
-    with ProcessPoolExecutor(workers) as pool:
+    with single_thread_pool(workers) as pool:
         return torch.from_numpy(np.stack(list(pool.map(_one_clip, jobs, chunksize=4))))
 
 
