@@ -106,6 +106,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-dir", type=Path, default=real_dir)
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/, /tmp if --quick)")
     p.add_argument("--export", type=Path, default=None, help="export the main variant's tokenizer here")
+    p.add_argument("--export-dir", type=Path, default=None, help="export every variant here as <variant>.pt")
     args = p.parse_args(argv)
     if args.quick:
         args.__dict__.update(steps=min(args.steps, 300), seconds=min(args.seconds, 25.0), batch_size=32,
@@ -254,6 +255,9 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
     result["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
     if args.export is not None and is_main:
         export_tokenizer(tokenizer, args.export)
+    if args.export_dir is not None:
+        args.export_dir.mkdir(parents=True, exist_ok=True)
+        export_tokenizer(tokenizer, args.export_dir / f"{name}.pt")
     print(f"{name}: {result['steps']} steps in {result['train_seconds']} s | "
           f"synthetic {result['synthetic']} | real {result['real']}", flush=True)
     return result
