@@ -85,6 +85,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--export", type=Path, default=None, help="write the trained tokenizer here (fp16 weights)"
     )
+    p.add_argument(
+        "--evaluate", type=Path, default=None,
+        help="score this exported tokenizer (e.g. unimo/assets/tokenizers/video.pt) instead of training one",
+    )
     p.add_argument("--speed-size", type=int, default=128, help="frame size of the throughput measurement")
     p.add_argument(
         "--real-dir",
@@ -301,13 +305,20 @@ def _row(name: str, clips: int, m: dict[str, Any]) -> str:
 
 def markdown(r: dict[str, Any]) -> str:
     speed, cfg = r["speed"], r["config"]
+    if r["train"].get("loaded_from"):
+        trained = f"evaluated {r['train']['loaded_from']} (not trained in this run)"
+    else:
+        trained = (
+            f"trained {r['train']['steps']} steps in {r['train']['seconds']} s (batch {cfg['batch_size']}, "
+            f"{cfg['frames']} frames of {cfg['size']}x{cfg['size']}, {cfg['train_clips']} synthetic clips, "
+            "bf16 autocast on CUDA)"
+        )
+    residual = r.get("tokenizer", {}).get("init_args", {}).get("residual", cfg.get("residual", False))
     lines = [
         "# Causal video tokenizer (CausalVideoTokenizer)",
         "",
-        f"Device: {r['device']}; torch {r['versions']['torch']}; trained {r['train']['steps']} steps in "
-        f"{r['train']['seconds']} s (batch {cfg['batch_size']}, {cfg['frames']} frames of "
-        f"{cfg['size']}x{cfg['size']}, {cfg['train_clips']} synthetic clips, bf16 autocast on CUDA); "
-        f"residual (DC-AE) shortcuts: {cfg.get('residual', False)}; compression t x h x w = "
+        f"Device: {r['device']}; torch {r['versions']['torch']}; {trained}; "
+        f"residual (DC-AE) shortcuts: {residual}; compression t x h x w = "
         f"{r['compression']}, vocabulary {r['vocab_size']:,}, {r['params_m']} M parameters.",
         "",
         "Round trip `decode(encode(x))`. Codebook: distinct ids / ids, distinct ids / vocabulary (at most "
@@ -334,6 +345,12 @@ def markdown(r: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def compression(tokenizer: torch.nn.Module) -> list[int]:
+    """``[t, h, w]`` compression of ``tokenizer`` (read from it: an evaluated export has its own)."""
+    init = tokenizer.init_args
+    return [init["temporal_compression"], init["spatial_compression"], init["spatial_compression"]]
 
 
 def build(args: argparse.Namespace) -> torch.nn.Module:
@@ -381,20 +398,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.manual_seed(args.seed)
     t0 = time.perf_counter()
     # Generate everything before CUDA is initialised (the worker processes are forked).
-    train_data = synthetic_clips(0, args.train_clips, args.clip_frames, args.size, args.workers)
+    train_data = None if args.evaluate else synthetic_clips(0, args.train_clips, args.clip_frames, args.size,
+                                                            args.workers)
     eval_data = {
         size: to_video(synthetic_clips(EVAL_SEED, args.eval_clips, args.frames, size, args.workers))
         for size in args.eval_sizes
     }
-    train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3); batches are cut on the device
+    if train_data is not None:
+        train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3); batches are cut on the device
     gen_seconds = round(time.perf_counter() - t0, 1)
     print(f"generated {args.train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)
-    tokenizer = build(args)
-    args.seconds = max(min(args.seconds, args.budget - gen_seconds - 60.0), 10.0)
     if args.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True
-    training = train(tokenizer, train_data, args)
-    print(f"trained {training['steps']} steps in {training['seconds']} s", flush=True)
+    if args.evaluate:
+        tokenizer = load_tokenizer(args.evaluate, map_location=args.device)
+        training = {"loaded_from": str(args.evaluate), "steps": None, "seconds": None}
+    else:
+        tokenizer = build(args)
+        args.seconds = max(min(args.seconds, args.budget - gen_seconds - 60.0), 10.0)
+        training = train(tokenizer, train_data, args)
+        print(f"trained {training['steps']} steps in {training['seconds']} s", flush=True)
     synthetic = {str(size): evaluate(tokenizer, clips, args.device) for size, clips in eval_data.items()}
     export = {}
     if args.export is not None:
@@ -410,8 +433,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "speed": throughput(tokenizer, args),
         "train": training,
         "generation_seconds": gen_seconds,
-        "compression": [args.temporal_compression, args.spatial_compression, args.spatial_compression],
+        "compression": compression(tokenizer),
         "vocab_size": tokenizer.vocab_size,
+        "tokenizer": tokenizer.config(),
         "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2),
         "device": device_name(args.device),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},

@@ -43,3 +43,12 @@ def test_check_fingerprints_names_the_modality() -> None:
     check_fingerprints({"video": "a" * 64}, {"video": "a" * 64, "motion": "b" * 64})
     with pytest.raises(ValueError, match="different motion tokenizer .*unimo data tokenize"):
         check_fingerprints({"video": "a" * 64, "motion": "c" * 64}, {"video": "a" * 64, "motion": "b" * 64})
+
+
+def test_load_tokenizer_puts_the_module_on_map_location(tmp_path) -> None:
+    # Exports are rebuilt from their config on the CPU; the module itself must land on map_location
+    # (a CUDA map_location used to leave a CPU module, failing at the first encode on GPU input).
+    files = export_tiny_tokenizers(tmp_path)
+    for name in ("video", "motion"):
+        tokenizer = load_tokenizer(files[name], map_location="meta")
+        assert {p.device.type for p in tokenizer.parameters()} == {"meta"}, name

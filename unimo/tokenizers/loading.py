@@ -77,13 +77,13 @@ def load_tokenizer(path: str | Path, map_location: str | torch.device = "cpu",
     if not path.is_file():
         raise FileNotFoundError(f"load_tokenizer: no file at {path}")
     obj = torch.load(path, map_location=map_location, weights_only=False)
-    tokenizer = obj if isinstance(obj, Tokenizer) else _from_dict(obj, path)
+    tokenizer = obj if isinstance(obj, Tokenizer) else _from_dict(obj, path, map_location)
     if freeze:
         tokenizer.eval().requires_grad_(False)
     return tokenizer
 
 
-def _from_dict(obj: Any, path: Path) -> Tokenizer:
+def _from_dict(obj: Any, path: Path, map_location: str | torch.device) -> Tokenizer:
     if not isinstance(obj, dict) or "state_dict" not in obj:
         raise ValueError(f"load_tokenizer: {path} is neither a tokenizer export, a Lightning checkpoint "
                          f"nor a pickled Tokenizer (got {type(obj).__name__})")
@@ -99,5 +99,6 @@ def _from_dict(obj: Any, path: Path) -> Tokenizer:
     state = {k[len(prefix):]: v for k, v in obj["state_dict"].items() if k.startswith(prefix)}
     if not state:
         raise ValueError(f"load_tokenizer: {path} has no weights under prefix {prefix!r}")
-    tokenizer.load_state_dict(state)
+    # Rebuilt on the CPU from its config: move the module too, not only the state tensors.
+    tokenizer.to(map_location).load_state_dict(state)
     return tokenizer
