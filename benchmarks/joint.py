@@ -18,6 +18,11 @@ truth), with the same frozen tokenizers, then evaluated on the held-out test sha
   motion and what the V2M-only model captures from the generated video (the same independent judge for
   every variant). FID/FVD need the Inception/I3D weights (``UNIMO_WEIGHTS_DIR``); without them they are
   reported as null with the reason.
+
+Samples (``--samples N``, default 4) go to ``<out-dir>/joint_samples/``: ``<variant>_i2vm.mp4`` (per row:
+the generated video beside its rendered generated motion) and ``<variant>_v2m.mp4`` (per row: the test video
+as the model sees it, through the video tokenizer, beside the rendered captured motion and the rendered
+ground truth), 20 fps.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,10 +46,13 @@ import lightning as L  # noqa: E402
 from common import git_commit  # noqa: E402
 
 from unimo.backbones import BACKBONES  # noqa: E402
+from unimo.body.motion import Motion  # noqa: E402
 from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
+from unimo.render.skeleton import render_motion_video  # noqa: E402
+from unimo.render.video_io import write_video  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
@@ -87,6 +96,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--eval-clips", type=int, default=128)
     p.add_argument("--generate-clips", type=int, default=32)
+    p.add_argument("--samples", type=int, default=4, help="clips per preview video (0: no previews)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     return p.parse_args()
 
@@ -115,8 +125,11 @@ def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule)
 
 @torch.no_grad()
 def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
-             judge: JointTask | None) -> dict[str, Any]:
-    """Score V2M capture and I2VM generation of ``task`` on the test split."""
+             judge: JointTask | None, samples_to: Path | None = None) -> dict[str, Any]:
+    """Score V2M capture and I2VM generation of ``task`` on the test split.
+
+    ``samples_to``: path prefix of the preview videos of the first test batch (None: none written).
+    """
     task = task.to(args.device).eval()
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
@@ -139,6 +152,10 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 metrics.update(body_joints(pred.float()), truth)
                 soft = task.motion_tokenizer.decode_expected(probs, num_frames=frames)
                 expected.update(body_joints(soft.float()), truth)
+                if samples_to is not None and seen == 0:
+                    seen_video = task.video_tokenizer.decode(video_ids[: args.samples])
+                    write_preview(samples_to.with_name(samples_to.name + "_v2m.mp4"), seen_video,
+                                  [soft[: args.samples], task.canonical(batch["motion"].float())])
                 v2m_nll.append(float(task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]))
                 if same_ids is None:  # CUDA-graph decoding against the plain KV cache, first batch
                     same_ids = _graph_agreement(task, video_ids)
@@ -147,7 +164,12 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 i2vm_nll.append(float(task.backbone.loss(seq)["loss"]))
                 if judge is not None and generated < args.generate_clips:
                     frames = batch["motion"].shape[1]
-                    generated += _score_consistency(task, judge, video_ids, frames, consistency)
+                    gen_video, gen_motion = _score_consistency(task, judge, video_ids, frames, consistency)
+                    if samples_to is not None and generated == 0:
+                        write_preview(samples_to.with_name(samples_to.name + "_i2vm.mp4"),
+                                      task.video_tokenizer.decode(gen_video[: args.samples]),
+                                      [gen_motion[: args.samples]])
+                    generated += gen_video.shape[0]
         seen += video_ids.shape[0]
     out: dict[str, Any] = {"eval_clips": seen}
     if "V2MLayout" in task.mixture.layouts:
@@ -178,7 +200,8 @@ def _graph_agreement(task: JointTask, video_ids: torch.Tensor) -> float:
 
 
 def _score_consistency(task: JointTask, judge: JointTask, video_ids: torch.Tensor, num_frames: int,
-                       metric: MPJPE) -> int:
+                       metric: MPJPE) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generate from the first frames of ``video_ids``, score consistency; return video ids and motion."""
     generator = torch.Generator(video_ids.device).manual_seed(0)
     gen_video, gen_motion = generate_ids(task.backbone, task.mixture.get("I2VMLayout"), video_ids[:, :1],
                                          video_ids.shape[1], task.motion_per_step, top_k=100,
@@ -188,7 +211,24 @@ def _score_consistency(task: JointTask, judge: JointTask, video_ids: torch.Tenso
                              judge.motion_per_step)
     judged = judge.motion_tokenizer.decode(judged_ids, num_frames=num_frames)
     metric.update(body_joints(judged.float()), body_joints(motion.float()))
-    return video_ids.shape[0]
+    return gen_video, motion
+
+
+def write_preview(path: Path, video: torch.Tensor, motions: list[torch.Tensor], fps: float = 20.0) -> None:
+    """Write one mp4: a row per clip of ``video`` ``(B, T, 3, S, S)`` beside each of ``motions``
+    ``(>=B, T', 79)`` rendered (frames cut to the shorter of the two; video upscaled to 128 px)."""
+    clips = video.float().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 1, 3, 4, 2).cpu().numpy()
+    length = min([clips.shape[1]] + [m.shape[1] for m in motions])
+    size = 128
+    rows = []
+    for i, clip in enumerate(clips):
+        scale = max(size // clip.shape[1], 1)
+        shown = clip[:length].repeat(scale, axis=1).repeat(scale, axis=2)
+        rendered = [render_motion_video(Motion.from_tensor(m[i, :length].float().cpu(), fps=fps),
+                                        size=shown.shape[1]) for m in motions]
+        rows.append(np.concatenate([shown, *rendered], axis=2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_video(path, np.concatenate(rows, axis=1), fps=fps)
 
 
 def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, float]]:
@@ -234,7 +274,8 @@ def main() -> None:
         task = build_task(args, VARIANTS[name], vocab, video_levels)
         stats = train(args, task, data)
         judge = task if name == "v2m_only" else judge
-        results[name] = {**stats, **evaluate(args, task, data, judge)}
+        samples_to = out_dir / "joint_samples" / name if args.samples else None
+        results[name] = {**stats, **evaluate(args, task, data, judge, samples_to)}
         print(name, json.dumps(results[name]), flush=True)
         write_results(args, out_dir, results, timings)  # after every variant: a killed run keeps results
 
