@@ -35,7 +35,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, single_thread_pool, write_atomic  # noqa: E402
+from common import device_name, git_commit, single_thread_pool, write_atomic  # noqa: E402
 
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.video_quality import frame_psnr, frame_ssim  # noqa: E402
@@ -369,7 +369,7 @@ def build(args: argparse.Namespace) -> torch.nn.Module:
     ).to(args.device)
 
 
-def export_fp16(tokenizer: torch.nn.Module, path: Path) -> float:
+def export_fp16(tokenizer: torch.nn.Module, path: Path, provenance: dict[str, Any] | None = None) -> float:
     """Export ``tokenizer`` with its weight tensors (ndim >= 2) in fp16, the rest fp32; return the MB."""
     copy_ = copy.deepcopy(tokenizer).float().cpu()
     with torch.no_grad():
@@ -377,7 +377,7 @@ def export_fp16(tokenizer: torch.nn.Module, path: Path) -> float:
             if p.ndim >= 2:
                 p.data = p.data.half()
     path.parent.mkdir(parents=True, exist_ok=True)
-    export_tokenizer(copy_, path)
+    export_tokenizer(copy_, path, provenance)
     return round(path.stat().st_size / 2**20, 2)
 
 
@@ -421,7 +421,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     synthetic = {str(size): evaluate(tokenizer, clips, args.device) for size, clips in eval_data.items()}
     export = {}
     if args.export is not None:
-        export = {"path": str(args.export), "megabytes": export_fp16(tokenizer, args.export)}
+        provenance = {"benchmark": "benchmarks/video_tokenizer.py", "argv": sys.argv[1:], **training,
+                      "device": device_name(args.device), "git_commit": git_commit()}
+        export = {"path": str(args.export), "megabytes": export_fp16(tokenizer, args.export, provenance)}
         reloaded = load_tokenizer(args.export, map_location=args.device)
         export["synthetic"] = evaluate(reloaded, eval_data[args.eval_sizes[0]], args.device)
         print(f"exported {export}", flush=True)

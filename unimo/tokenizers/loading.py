@@ -52,15 +52,21 @@ def build_tokenizer(config: dict[str, Any]) -> Tokenizer:
     return cls(**dict(config.get("init_args") or {}))
 
 
-def export_tokenizer(tokenizer: Tokenizer, path: str | Path) -> None:
-    """Write ``tokenizer`` (config + weights, incl. normalisation buffers) to ``path`` atomically."""
+def export_tokenizer(tokenizer: Tokenizer, path: str | Path,
+                     provenance: dict[str, Any] | None = None) -> None:
+    """Write ``tokenizer`` (config + weights, incl. normalisation buffers) to ``path`` atomically.
+
+    ``provenance`` (JSON-friendly: steps, seconds, device, command...) is stored beside the weights, so a
+    shipped file still says how it was trained when the training log is gone.
+    """
     config = tokenizer_config(tokenizer)
     if config is None:
         raise TypeError(f"export_tokenizer: {type(tokenizer).__name__} has no config() to rebuild it from")
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     state = {k: v.detach().cpu() for k, v in tokenizer.state_dict().items()}
-    torch.save({"format": EXPORT_FORMAT, "tokenizer": config, "state_dict": state}, tmp)
+    torch.save({"format": EXPORT_FORMAT, "tokenizer": config, "state_dict": state,
+                "provenance": provenance or {}}, tmp)
     os.replace(tmp, path)
 
 
