@@ -96,6 +96,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--eval-clips", type=int, default=128)
     p.add_argument("--generate-clips", type=int, default=32)
+    p.add_argument("--fill", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
+                   help="synthetic framing (SynthSpec.fill); default: the generator's")
     p.add_argument("--samples", type=int, default=4, help="clips per preview video (0: no previews)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     return p.parse_args()
@@ -234,8 +236,9 @@ def write_preview(path: Path, video: torch.Tensor, motions: list[torch.Tensor], 
 def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, float]]:
     """Synthesize the clips and tokenize them (both resume); return the token datamodule and timings."""
     start = time.perf_counter()
-    synthesize(args.data_dir, SynthSpec(num_clips=args.clips, num_frames=args.clip_frames, size=args.size,
-                                        fps=20.0, seed=1), workers=args.workers, progress=False)
+    spec = SynthSpec(num_clips=args.clips, num_frames=args.clip_frames, size=args.size, fps=20.0, seed=1,
+                     fill=args.fill)
+    synthesize(args.data_dir, spec, workers=args.workers, progress=False)
     synth_seconds = time.perf_counter() - start
     if args.synth_only:
         raise SystemExit(f"synthesized {args.data_dir} in {synth_seconds:.0f} s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tarfile
 
 import pytest
@@ -129,3 +130,27 @@ def test_process_pool_equals_in_process(tmp_path):
         else:
             assert data == inline[name], name
     assert read_manifest(tmp_path / "pool")["source"]["generator"].startswith("unimo.data.synthetic")
+
+
+def test_fill_is_validated_and_recorded_only_when_set():
+    with pytest.raises(ValueError, match="fill"):
+        SynthSpec(fill=(0.9, 0.5))
+    assert SynthSpec(fill=[0.8, 0.95]).fill == (0.8, 0.95)
+    assert "fill" not in _source(SPEC, None)["spec"]  # folders made before the option still resume
+    framed = SynthSpec(num_clips=1, fill=(0.8, 0.95))
+    assert _source(framed, None)["spec"]["fill"] == (0.8, 0.95)
+    if has_generator():
+        assert _source(framed, None)["generator_config"]["fill"] == (0.8, 0.95)
+
+
+@pytest.mark.skipif(not has_generator(), reason="unimo.data.synthetic.generate_clip not there yet")
+def test_fill_frames_the_person_bigger(tmp_path):
+    def camera(fill):
+        spec = SynthSpec(num_clips=1, num_frames=4, size=32, fps=10.0, seed=5, fill=fill)
+        synthesize(tmp_path / str(fill), spec, progress=False)
+        member = "shard-000000.tar/synth-0000000.meta.json"
+        return json.loads(shard_members(tmp_path / str(fill))[member])["camera"]
+
+    default, close = camera(None), camera((0.9, 0.95))
+    assert 0.5 <= default["fill"] <= 0.85 and 0.9 <= close["fill"] <= 0.95
+    assert close["distance_m"] < default["distance_m"]  # same seed: same person, camera nearer

@@ -13,7 +13,7 @@ from unimo.commands import subcommand
 @subcommand("data synth")
 def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, size: int = 64,
           fps: float = 20.0, seed: int = 0, workers: int | None = None, clips_per_shard: int | None = None,
-          camera_motion: bool = True) -> None:
+          camera_motion: bool = True, fill: tuple[float, float] | None = None) -> None:
     """Generate a synthetic paired video+motion dataset as shards (resumes an interrupted run).
 
     Args:
@@ -26,12 +26,14 @@ def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, si
         workers: Generator processes; None uses every CPU core, 0 runs in this process.
         clips_per_shard: Clips per shard; None picks a size giving about 16 shards (at most 64 clips each).
         camera_motion: Let the synthetic camera move during a clip.
+        fill: (min, max) fraction of the half-image the person's farthest point reaches (framing); larger
+            frames the person bigger, e.g. [0.8, 0.95]; None: the generator's default (0.5, 0.85).
     """
     from unimo.data.shards.inspect import format_summary, summarise_shards
     from unimo.data.shards.synth import SynthSpec, synthesize
 
     spec = SynthSpec(num_clips=num_clips, num_frames=num_frames, size=size, fps=fps, seed=seed,
-                     clips_per_shard=clips_per_shard, camera_motion=camera_motion)
+                     clips_per_shard=clips_per_shard, camera_motion=camera_motion, fill=fill)
     synthesize(out, spec, workers=os.cpu_count() or 1 if workers is None else workers, progress=True)
     print(format_summary(summarise_shards(out)))
 

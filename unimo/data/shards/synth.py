@@ -40,6 +40,9 @@ class SynthSpec:
             sets still have enough shards for train/val/test and for several loader workers.
         camera_motion: Let the synthetic camera move during a clip.
         crf: x264 quality (lower is better and larger; 18 is visually lossless).
+        fill: Framing of the default generator: (min, max) fraction of the half-image the person's farthest
+            point reaches over the clip (``SynthConfig.fill``); larger values frame the person bigger, which
+            matters most at small sizes. None keeps the generator's default.
     """
 
     num_clips: int = 64
@@ -50,8 +53,13 @@ class SynthSpec:
     clips_per_shard: int | None = None
     camera_motion: bool = True
     crf: int = 18
+    fill: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        if self.fill is not None:
+            lo, hi = self.fill = tuple(float(v) for v in self.fill)
+            if not 0.0 < lo <= hi <= 1.0:
+                raise ValueError(f"SynthSpec.fill: expected 0 < min <= max <= 1, got {self.fill}")
         for name in ("num_clips", "num_frames", "size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"SynthSpec.{name}: expected >= 1, got {getattr(self, name)}")
@@ -139,8 +147,9 @@ def _clip_range(spec: SynthSpec, index: int) -> range:
 
 def _make_sample(index: int, spec: SynthSpec, make_clip: ClipMaker) -> ClipSample:
     seed = clip_seed(spec.seed, index)
+    extra = {} if spec.fill is None else {"config": _generator_settings(spec)}
     clip = make_clip(seed=seed, num_frames=spec.num_frames, size=spec.size, fps=spec.fps,
-                     camera_motion=spec.camera_motion)
+                     camera_motion=spec.camera_motion, **extra)
     meta = {**dict(getattr(clip, "meta", None) or {}), "clip_index": index, "seed": seed}
     return ClipSample(key=f"synth-{index:07d}", frames=np.asarray(clip.frames), motion=clip.motion,
                       camera=camera_to_jsonable(getattr(clip, "camera", None)), meta=meta)
@@ -163,16 +172,25 @@ def _default_maker() -> ClipMaker:
 
 def _source(spec: SynthSpec, make_clip: ClipMaker | None) -> dict[str, Any]:
     maker = make_clip or _default_maker()
-    return {"kind": "synthetic", "spec": dataclasses.asdict(spec),
+    recorded = dataclasses.asdict(spec)
+    if spec.fill is None:
+        del recorded["fill"]  # folders written before the option existed keep resuming
+    return {"kind": "synthetic", "spec": recorded,
             "generator": f"{maker.__module__}.{getattr(maker, '__qualname__', type(maker).__qualname__)}",
-            "generator_config": _generator_config() if make_clip is None else None}
+            "generator_config": _generator_config(spec) if make_clip is None else None}
 
 
-def _generator_config() -> dict[str, Any] | None:
-    """Return the synthetic generator's default config (recorded in the manifest), if it has one."""
+def _generator_settings(spec: SynthSpec) -> Any:
+    """The default generator's ``SynthConfig`` with the overrides ``spec`` carries."""
+    from unimo.data.synthetic import SynthConfig
+
+    return SynthConfig() if spec.fill is None else SynthConfig(fill=spec.fill)
+
+
+def _generator_config(spec: SynthSpec) -> dict[str, Any] | None:
+    """Return the synthetic generator's config (recorded in the manifest), if it has one."""
     try:
-        from unimo.data.synthetic import SynthConfig
+        config = _generator_settings(spec)
     except ImportError:
         return None
-    config = SynthConfig()
     return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else {"repr": repr(config)}
