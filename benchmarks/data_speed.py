@@ -124,6 +124,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data_dir", type=Path, default=None, help="default /tmp/unimo_data_speed[_quick]")
     p.add_argument("--out", type=Path, default=None, help="output folder (default benchmarks/results)")
     p.add_argument("--quick", action="store_true", help="tiny sizes on CPU, output to /tmp")
+    p.add_argument("--replot", action="store_true", help="only redraw data.png from --out/data.json")
     args = p.parse_args(argv)
     if args.quick:
         args.workers, args.num_clips, args.synth_workers, args.batch_size = [0, 1], 8, 0, 4
@@ -137,6 +138,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the three measurements; write ``data.json`` and ``data.md`` to ``--out``."""
     args = parse_args(argv)
+    if args.replot:  # draw data.png from an existing data.json
+        report = json.loads((args.out / "data.json").read_text())
+        plot(report, args.out / "data.png")
+        return report
     loader = loader_main(["--workers", *map(str, args.workers), "--num_clips", str(args.num_clips),
                           "--num_frames", "41", "--clip_frames", "17", "--size", "64", "--batch_size",
                           str(args.batch_size), "--samples", str(args.samples), "--synth_workers",
@@ -162,6 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               "tokens": loader["tokens"], "synth": synth}
     write_atomic(args.out / "data.json", json.dumps(report, indent=2))
     write_atomic(args.out / "data.md", markdown(report))
+    plot(report, args.out / "data.png")
     print(markdown(report), file=sys.stderr)
     return report
 
@@ -181,6 +187,36 @@ def markdown(r: dict[str, Any]) -> str:
              f"**{r['token_loader_is_bottleneck']}**.",
              "Per worker count, with the training process's CPU per batch: see loader_speed.md (same run)."]
     return "\n".join(lines) + "\n"
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Loader samples/s against workers (raw clips, token shards) under the trainer's consumption rates."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    curves = {"raw-shard loader (video + motion)": [r for r in report["loader_runs"]
+                                                    if r["modalities"] == ["video", "motion"]],
+              "token-shard loader": report.get("token_loader_runs") or []}
+    for (label, runs), colour in zip(curves.items(), ("tab:blue", "tab:green"), strict=True):
+        runs = sorted(runs, key=lambda r: r["num_workers"])
+        if runs:
+            ax.plot([r["num_workers"] for r in runs], [r["samples_per_s"] for r in runs], "o-", color=colour,
+                    label=label)
+    ax.axhline(report["trainer_samples_per_s"], color="tab:blue", ls="--",
+               label="trainer from raw clips (tokenizers every step)")
+    ax.axhline(report["trainer_samples_per_s_from_ids"], color="tab:green", ls="--",
+               label="trainer from token ids")
+    ax.set_xlabel("DataLoader workers")
+    ax.set_ylabel("samples (17-frame clips) per second")
+    ax.set_title(f"Can the loader feed the trainer? ({report['device']})", fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
