@@ -37,8 +37,9 @@ class CausalVideoTokenizer(CausalGrid, Tokenizer):
         width: Nominal frame width, used only by ``tokens_per_frame``.
         ssim_weight: Weight of the structural term ``1 - SSIM`` added to the L1 loss.
         residual: DC-AE-style parameter-free shortcuts in every down/upsampling and around the FSQ
-            projections (``unimo.tokenizers.video_autoencoder``); learns faster per step. False is the
-            original layout, which the shipped ``unimo/assets/tokenizers/video.pt`` uses.
+            projections (``unimo.tokenizers.video_autoencoder``); learns faster per step and is what the
+            shipped ``unimo/assets/tokenizers/video.pt`` uses. False (the default, kept so configs written
+            before the option rebuild the same model) is the original layout.
     """
 
     modality: ClassVar[str] = "video"
