@@ -23,8 +23,9 @@ the full config, device and versions.
 Variants: ``experts_*`` = ``MotionVQVAETokenizer`` (expert decoders), ``single_*`` = single decoder,
 ``s<k>`` = tokens per latent step, ``k<K>`` = codebook size, ``fsq_*`` = ``MotionFSQTokenizer``,
 ``*_no_joint_loss`` = joint-position loss off, ``*_augment10`` = 10 degree pose augmentation
-(``perturb_pose``), ``*_speed3`` = training windows played 1-3x faster (``--max-speed``; the generator's
-motions are slower than mocap: joint speed p90 33 vs 118 mm/frame on the AMASS clip at 20 fps). All share
+(``perturb_pose``), ``*_speed2`` / ``*_speed3`` = training windows played 1-2x / 1-3x faster
+(``--max-speed``; the generator's motions are slower than mocap: joint speed p90 33 vs 118 mm/frame on the
+AMASS clip at 20 fps). All share
 width/depth/code_dim and the same time budget.
 """
 
