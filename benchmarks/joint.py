@@ -48,6 +48,7 @@ from common import git_commit  # noqa: E402
 from unimo.backbones import BACKBONES  # noqa: E402
 from unimo.body.motion import Motion  # noqa: E402
 from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
+from unimo.data.shards.frames import video_to_uint8  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
@@ -144,7 +145,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
         batch = {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
         with autocast:
             video_ids, motion_ids = task.tokenize(batch)
-            truth = body_joints(task.canonical(batch["motion"].float()))  # where decoded motion lives
+            canonical = task.canonical(batch["motion"].float())  # where decoded motion lives
+            truth = body_joints(canonical)
             recon = task.motion_tokenizer.decode(motion_ids, num_frames=batch["motion"].shape[1])
             floor.update(body_joints(recon.float()), truth)
             if "V2MLayout" in task.mixture.layouts:
@@ -157,7 +159,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 if samples_to is not None and seen == 0:
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])
                     write_preview(samples_to.with_name(samples_to.name + "_v2m.mp4"), seen_video,
-                                  [soft[: args.samples], task.canonical(batch["motion"].float())])
+                                  [soft[: args.samples], canonical])
                 v2m_nll.append(float(task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]))
                 if same_ids is None:  # CUDA-graph decoding against the plain KV cache, first batch
                     same_ids = _graph_agreement(task, video_ids)
@@ -219,13 +221,13 @@ def _score_consistency(task: JointTask, judge: JointTask, video_ids: torch.Tenso
 def write_preview(path: Path, video: torch.Tensor, motions: list[torch.Tensor], fps: float = 20.0) -> None:
     """Write one mp4: a row per clip of ``video`` ``(B, T, 3, S, S)`` beside each of ``motions``
     ``(>=B, T', 79)`` rendered (frames cut to the shorter of the two; video upscaled to 128 px)."""
-    clips = video.float().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 1, 3, 4, 2).cpu().numpy()
-    length = min([clips.shape[1]] + [m.shape[1] for m in motions])
+    length = min([video.shape[1]] + [m.shape[1] for m in motions])
     size = 128
     rows = []
-    for i, clip in enumerate(clips):
+    for i, clip in enumerate(video):
+        clip = video_to_uint8(clip[:length]).numpy()  # (T, S, S, 3)
         scale = max(size // clip.shape[1], 1)
-        shown = clip[:length].repeat(scale, axis=1).repeat(scale, axis=2)
+        shown = clip.repeat(scale, axis=1).repeat(scale, axis=2)
         rendered = [render_motion_video(Motion.from_tensor(m[i, :length].float().cpu(), fps=fps),
                                         size=shown.shape[1]) for m in motions]
         rows.append(np.concatenate([shown, *rendered], axis=2))

@@ -395,6 +395,7 @@ def evaluate_real(tokenizer: torch.nn.Module, args: argparse.Namespace) -> dict[
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    argv_used = list(argv if argv is not None else sys.argv[1:])
     torch.manual_seed(args.seed)
     t0 = time.perf_counter()
     # Generate everything before CUDA is initialised (the worker processes are forked).
@@ -407,7 +408,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if train_data is not None:
         train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3); batches are cut on the device
     gen_seconds = round(time.perf_counter() - t0, 1)
-    print(f"generated {args.train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)
+    train_clips = 0 if train_data is None else args.train_clips
+    print(f"generated {train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)
     if args.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True
     if args.evaluate:
@@ -421,7 +423,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     synthetic = {str(size): evaluate(tokenizer, clips, args.device) for size, clips in eval_data.items()}
     export = {}
     if args.export is not None:
-        provenance = {"benchmark": "benchmarks/video_tokenizer.py", "argv": sys.argv[1:], **training,
+        provenance = {"benchmark": "benchmarks/video_tokenizer.py", "argv": argv_used, **training,
                       "device": device_name(args.device), "git_commit": git_commit()}
         export = {"path": str(args.export), "megabytes": export_fp16(tokenizer, args.export, provenance)}
         reloaded = load_tokenizer(args.export, map_location=args.device)
@@ -442,7 +444,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "device": device_name(args.device),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
-        "argv": list(argv if argv is not None else sys.argv[1:]),
+        "argv": argv_used,
         "total_seconds": None,
     }
     results["encode_decode_fps"] = results["speed"]["encode_decode_fps"]

@@ -27,6 +27,7 @@ import lightning as L
 import torch
 from torch.func import functional_call
 
+from unimo.data.shards.frames import video_to_uint8
 from unimo.metrics.codebook import CodebookUsage
 from unimo.metrics.video_quality import VideoPSNR, VideoSSIM, frame_psnr
 from unimo.tokenizers.base import Tokenizer
@@ -38,13 +39,6 @@ from unimo.tokenizers.loading import build_tokenizer, tokenizer_config
 def _fps(batch: dict[str, torch.Tensor]) -> float:
     """Return the clips' frame rate from the batch (8 when the batch does not say)."""
     return float(batch["fps"].flatten()[0]) if "fps" in batch else 8.0
-
-
-def video_to_uint8(video: torch.Tensor) -> torch.Tensor:
-    """Map ``(T, 3, H, W)`` in ``[-1, 1]`` to uint8 frames ``(T, H, W, 3)``."""
-    return (
-        ((video.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
-    )
 
 
 class VideoTokenizerTask(L.LightningModule):

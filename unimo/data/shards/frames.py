@@ -39,6 +39,14 @@ def frames_to_tensor(frames: np.ndarray, size: int | None = None) -> torch.Tenso
     return video.div_(127.5).sub_(1.0).clamp_(-1.0, 1.0)
 
 
+def video_to_uint8(video: torch.Tensor) -> torch.Tensor:
+    """Map ``(T, 3, H, W)`` in ``[-1, 1]`` to uint8 frames ``(T, H, W, 3)`` on the CPU (``frames_to_tensor``'s
+    inverse, up to rounding)."""
+    return (
+        ((video.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+    )
+
+
 def resize_frames(frames: np.ndarray, size: int) -> np.ndarray:
     """Resize uint8 ``(T, H, W, 3)`` frames so the shorter side is ``size``, keeping the aspect ratio."""
     video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()  # (T, 3, H, W)

@@ -20,7 +20,7 @@ import torch
 
 from unimo.body.motion import Motion
 from unimo.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
-from unimo.data.shards.frames import frames_to_tensor
+from unimo.data.shards.frames import frames_to_tensor, video_to_uint8
 from unimo.tasks.joint.inference import generate_ids
 from unimo.tasks.joint.task import GENERATE_LAYOUT, JointTask
 from unimo.tokenizers.motion_base import latent_steps
@@ -54,7 +54,7 @@ def generate_from_image(task: JointTask, image: np.ndarray, num_frames: int, tem
         task.motion_per_step, temperature=temperature, top_k=top_k, top_p=top_p, generator=generator)
     video = task.video_tokenizer.decode(video_ids)[:, :num_frames]  # (1, T, 3, S, S) in [-1, 1]
     motion = task.motion_tokenizer.decode(motion_ids, num_frames=num_frames)[0]  # (T, 79)
-    frames = ((video[0].float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    frames = video_to_uint8(video[0]).numpy()
     return frames, Motion.from_tensor(motion.float().cpu(), fps=spec["fps"])
 
 
