@@ -69,6 +69,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # video ids embedded digit by digit (GPTBackbone(code_levels=...), MixedRadixEmbedding)
     "v2m_only_digits": {"layouts": {"V2MLayout": 1.0}, "digits": True},
     "joint_digits": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "digits": True},
+    # 20% of input motion ids replaced by random ids in training (JointTask(input_noise=...))
+    "v2m_only_noise": {"layouts": {"V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
+    "joint_noise": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
 }
 
 
@@ -99,6 +102,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--generate-clips", type=int, default=32)
     p.add_argument("--fill", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
                    help="synthetic framing (SynthSpec.fill); default: the generator's")
+    p.add_argument("--input-noise", type=json.loads, default={},
+                   help='JSON {modality: probability} of input-id noise for every variant (JointTask)')
     p.add_argument("--samples", type=int, default=4, help="clips per preview video (0: no previews)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     return p.parse_args()
@@ -112,7 +117,8 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
     return JointTask(backbone=backbone, video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                      motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), layouts=variant["layouts"],
                      lr=args.lr, weight_decay=0.1, warmup_steps=100, val_capture_batches=0,
-                     val_generate_batches=0)
+                     val_generate_batches=0,
+                     input_noise={**args.input_noise, **variant.get("input_noise", {})})
 
 
 def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule) -> dict[str, float]:

@@ -20,6 +20,7 @@ from torchmetrics import MetricCollection
 from unimo.backbones.base import Backbone
 from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError
 from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step
+from unimo.tasks.joint.input_noise import check_input_noise, noisy_inputs
 from unimo.tasks.joint.mixture import LayoutMixture
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.identity import check_fingerprints, tokenizer_fingerprint
@@ -86,13 +87,17 @@ class JointTask(L.LightningModule):
             distribution of each id (``decode_expected``; the ids fed back stay greedy). Used by
             validation/test, ``unimo capture`` and I2VM consistency.
         seed: Seed of the layout schedule and of validation sampling.
+        input_noise: ``{modality: probability}``: in training, each input id of that modality is replaced by
+            a random id with this probability, targets unchanged (``unimo.tasks.joint.input_noise``), e.g.
+            ``{"motion": 0.2}`` so V2M reads the video rather than copying its own motion history.
     """
 
     def __init__(self, backbone: Backbone, video_tokenizer: Tokenizer | str,
                  motion_tokenizer: Tokenizer | str, layouts: dict[str, float] | None = None,
                  lr: float = 3e-4, weight_decay: float = 0.1,
                  warmup_steps: int = 200, val_capture_batches: int = 4, val_generate_batches: int = 1,
-                 top_k: int | None = 100, capture_decoding: str = "greedy", seed: int = 0) -> None:
+                 top_k: int | None = 100, capture_decoding: str = "greedy", seed: int = 0,
+                 input_noise: dict[str, float] | None = None) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.backbone = backbone
@@ -101,6 +106,10 @@ class JointTask(L.LightningModule):
         self.motion_per_step = motion_per_step(self.motion_tokenizer)
         self.mixture = LayoutMixture(layouts or {GENERATE_LAYOUT: 1.0, CAPTURE_LAYOUT: 1.0}, seed=seed)
         self._check_vocabularies()
+        self.input_noise = dict(input_noise or {})
+        self._id_ranges = {"video": self.video_tokenizer.vocab_size,
+                           "motion": self.motion_tokenizer.vocab_size}
+        check_input_noise(self.input_noise, self._id_ranges)
         self.set_capture_decoding(capture_decoding)
         self.clip_spec: dict[str, float] = {}  # frames/size/fps seen in training; inference reuses them
         self.capture_metrics = capture_metrics("val/")
@@ -158,7 +167,10 @@ class JointTask(L.LightningModule):
             self.clip_spec = clip_spec_of(batch)
         video_ids, motion_ids = self.tokenize(batch)
         name, layout = self.mixture.pick(self.global_step)
-        losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
+        seq = layout.arrange(video_ids, motion_ids)
+        if self.input_noise:
+            seq = noisy_inputs(seq, self.input_noise, self._id_ranges)
+        losses = self.backbone.loss(seq)
         size = video_ids.shape[0]
         self.log("train/loss", losses["loss"], prog_bar=True, batch_size=size)
         self.log_dict({f"train/{name}/{k}": v for k, v in losses.items()}, batch_size=size)
