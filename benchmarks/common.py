@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import platform
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -45,3 +47,19 @@ def single_thread_pool(workers: int) -> ProcessPoolExecutor:
     likely cause of a lost device run). ``unimo.data.shards.synth`` does the same for its pool.
     """
     return ProcessPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,))
+
+
+def export_fp16(tokenizer: torch.nn.Module, path: Path, provenance: dict[str, Any] | None = None) -> float:
+    """Export ``tokenizer`` with its weight tensors (ndim >= 2) in fp16, the rest fp32; return the MB.
+
+    Half the file for shipping; loading copies the weights back into fp32 parameters."""
+    from unimo.tokenizers.loading import export_tokenizer
+
+    copy_ = copy.deepcopy(tokenizer).float().cpu()
+    with torch.no_grad():
+        for p in copy_.parameters():
+            if p.ndim >= 2:
+                p.data = p.data.half()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    export_tokenizer(copy_, path, provenance)
+    return round(path.stat().st_size / 2**20, 2)

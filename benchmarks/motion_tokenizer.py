@@ -47,13 +47,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, single_thread_pool, write_atomic  # noqa: E402
+from common import device_name, export_fp16, git_commit, single_thread_pool, write_atomic  # noqa: E402
 
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.motion import MPJPE, PAMPJPE, AccelError  # noqa: E402
 from unimo.tasks.motion_tokenizer import parameter_errors  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
-from unimo.tokenizers.loading import export_tokenizer  # noqa: E402
+from unimo.tokenizers.loading import export_tokenizer, load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_augment import perturb_pose  # noqa: E402
 from unimo.tokenizers.motion_losses import MotionLossWeights, body_joints  # noqa: E402
 
@@ -107,8 +107,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
     p.add_argument("--real-dir", type=Path, default=real_dir)
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/, /tmp if --quick)")
-    p.add_argument("--export", type=Path, default=None, help="export the main variant's tokenizer here")
+    p.add_argument("--export", type=Path, default=None,
+                   help="export the main variant's tokenizer here (fp16 weights, with provenance)")
     p.add_argument("--export-dir", type=Path, default=None, help="export every variant here as <variant>.pt")
+    p.add_argument("--evaluate", type=Path, nargs="+", default=None, metavar="EXPORT",
+                   help="score these exported tokenizers (no training); rows are named by file stem")
     args = p.parse_args(argv)
     if args.quick:
         args.__dict__.update(steps=min(args.steps, 300), seconds=min(args.seconds, 25.0), batch_size=32,
@@ -255,8 +258,11 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
     result.update(train(tokenizer, train_data, args, pose_noise_deg, seconds, max_speed))
     result["synthetic"] = evaluate(tokenizer, [eval_data])
     result["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
-    if args.export is not None and is_main:
-        export_tokenizer(tokenizer, args.export)
+    if args.export is not None and is_main:  # the shippable file: fp16 weights, with how it was made
+        provenance = {"benchmark": "benchmarks/motion_tokenizer.py", "argv": sys.argv[1:], "variant": name,
+                      "steps": result["steps"], "train_seconds": result["train_seconds"],
+                      "device": device_name(args.device), "git_commit": git_commit()}
+        result["export_megabytes"] = export_fp16(tokenizer, args.export, provenance)
     if args.export_dir is not None:
         args.export_dir.mkdir(parents=True, exist_ok=True)
         export_tokenizer(tokenizer, args.export_dir / f"{name}.pt")
@@ -293,6 +299,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.backends.cudnn.benchmark = True
     t0 = time.perf_counter()
+    if args.evaluate:
+        return evaluate_exports(args, t0)
     # Data first: worker processes must fork before CUDA is initialised.
     max_speed = max([args.max_speed] + [VARIANTS[v][2].get("max_speed", 1) for v in args.variants])
     train_frames = max(2 * args.num_frames, (args.num_frames - 1) * max_speed + 1)
@@ -314,6 +322,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in args.variants:
         results["variants"][name] = run_variant(name, args, train_data, eval_data, real)
         write_atomic(args.out.with_suffix(".partial.json"), json.dumps(results, indent=2) + "\n")
+    return finish(args, results, main_name, t0)
+
+
+def evaluate_exports(args: argparse.Namespace, t0: float) -> dict[str, Any]:
+    """Score each ``--evaluate`` export on the same held-out synthetic and real motions as training runs."""
+    eval_data = synthetic_motions(args.eval_clips, args.num_frames, args.fps, first_seed=10**6 + args.seed)
+    real = real_motions(args.real_dir, args.fps)
+    results: dict[str, Any] = {
+        "config": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                   "evaluate": [str(p) for p in args.evaluate], "main_variant": args.evaluate[0].stem},
+        "device": device_name(args.device),
+        "versions": {"python": platform.python_version(), "torch": torch.__version__},
+        "real_clips": {k: int(v.shape[1]) for k, v in real.items()}, "variants": {},
+    }
+    for path in args.evaluate:
+        tokenizer = load_tokenizer(path, map_location=args.device)
+        stored = torch.load(path, map_location="cpu", weights_only=False)
+        provenance = (stored.get("provenance") if isinstance(stored, dict) else None) or {}
+        row = {"loaded_from": str(path), "class": type(tokenizer).__name__, "tokenizer": tokenizer.config(),
+               "tokens_per_frame": tokenizer.tokens_per_frame, "provenance": provenance,
+               "megabytes": round(path.stat().st_size / 2**20, 2), "steps": provenance.get("steps", "-"),
+               "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2)}
+        row["synthetic"] = evaluate(tokenizer, [eval_data.to(args.device)])
+        row["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
+        results["variants"][path.stem] = row
+        print(f"{path}: synthetic {row['synthetic']} | real {row['real']}", flush=True)
+    return finish(args, results, args.evaluate[0].stem, t0)
+
+
+def finish(args: argparse.Namespace, results: dict[str, Any], main_name: str, t0: float) -> dict[str, Any]:
+    """Promote ``main_name``'s figures to the top level, write JSON + Markdown, return the results."""
     best = results["variants"][main_name]
     # "real": the first real clip (the AMASS SMPL-H mocap); every clip stays under "real_per_clip".
     first_real = next(iter(best["real"].values()), {})

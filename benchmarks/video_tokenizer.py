@@ -35,12 +35,12 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, git_commit, single_thread_pool, write_atomic  # noqa: E402
+from common import device_name, export_fp16, git_commit, single_thread_pool, write_atomic  # noqa: E402
 
 from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.video_quality import frame_psnr, frame_ssim  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
-from unimo.tokenizers.loading import export_tokenizer, load_tokenizer  # noqa: E402
+from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 
 EVAL_SEED = 1_000_000  # held-out clips use seeds from here on; training uses 0 .. train_clips - 1
 
@@ -367,18 +367,6 @@ def build(args: argparse.Namespace) -> torch.nn.Module:
         ssim_weight=args.ssim_weight,
         residual=args.residual,
     ).to(args.device)
-
-
-def export_fp16(tokenizer: torch.nn.Module, path: Path, provenance: dict[str, Any] | None = None) -> float:
-    """Export ``tokenizer`` with its weight tensors (ndim >= 2) in fp16, the rest fp32; return the MB."""
-    copy_ = copy.deepcopy(tokenizer).float().cpu()
-    with torch.no_grad():
-        for p in copy_.parameters():
-            if p.ndim >= 2:
-                p.data = p.data.half()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    export_tokenizer(copy_, path, provenance)
-    return round(path.stat().st_size / 2**20, 2)
 
 
 def evaluate_real(tokenizer: torch.nn.Module, args: argparse.Namespace) -> dict[str, Any]:
