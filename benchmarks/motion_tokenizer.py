@@ -102,6 +102,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pose-noise-deg", type=float, default=0.0, help="training pose augmentation (0: off)")
     p.add_argument("--max-speed", type=int, default=1,
                    help="speed augmentation: each training window plays 1..N times faster (every k-th frame)")
+    p.add_argument("--compile", action="store_true",
+                   help="torch.compile the training loss from step 2 on (compile time counts in --seconds)")
     p.add_argument("--loss-weights", type=json.loads, default={}, help="JSON overrides: '{\"betas\": 5}'")
     p.add_argument("--seed", type=int, default=0)
     real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
@@ -176,6 +178,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
     opt = torch.optim.AdamW(tokenizer.parameters(), lr=args.lr, betas=(0.9, 0.99))
     gen = torch.Generator(device="cpu").manual_seed(args.seed)
     tokenizer.train()
+    loss_fn = tokenizer.loss
     start, step, log = time.perf_counter(), 0, []
     warm = args.warmup / args.steps
     while True:
@@ -192,12 +195,14 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         frames = offset + speed * torch.arange(args.num_frames)  # (B, T)
         batch = data[clip[:, None].to(data.device), frames.to(data.device)]  # (B, T, 79)
         batch = perturb_pose(batch, pose_noise_deg)
-        losses = tokenizer.loss(batch)
+        losses = loss_fn(batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         torch.nn.utils.clip_grad_norm_(tokenizer.parameters(), 1.0)
         opt.step()
         step += 1
+        if step == 1 and args.compile:  # after the data-dependent codebook init of the first step
+            loss_fn = torch.compile(tokenizer.loss)
         if step % 200 == 0 or step == 1:
             log.append({"step": step, **{k: round(float(v.detach()), 4) for k, v in losses.items()}})
             print(f"  step {step} ({time.perf_counter() - start:.0f} s): {log[-1]}", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import pytest
@@ -118,3 +119,33 @@ def test_parameter_errors_in_physical_units() -> None:
     assert errors["orient_err_deg"].item() == pytest.approx(10.0, abs=1e-3)
     assert errors["transl_err_mm"].item() == pytest.approx(20.0, abs=1e-3)
     assert errors["pose_err_deg"].item() == pytest.approx(0.0, abs=1e-2)
+
+
+class LossRecorder(L.Callback):
+    """Keep every training step's loss."""
+
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        self.losses.append(float(outputs["loss"]))
+
+
+def test_compiled_training_follows_the_eager_loss(tmp_path: Path) -> None:
+    """``compile``: the first step runs eagerly (codebook init), later ones through torch.compile (traced by
+    dynamo + AOTAutograd; the ``aot_eager`` backend skips inductor's minutes of CPU codegen), with the same
+    losses as eager training."""
+    losses = {}
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        task = tiny_task(compile="aot_eager" if compiled else False)
+        recorder = LossRecorder()
+        trainer = L.Trainer(max_steps=4, accelerator="cpu", logger=False, enable_progress_bar=False,
+                            enable_model_summary=False, enable_checkpointing=False, default_root_dir=tmp_path,
+                            callbacks=[recorder])
+        trainer.fit(task, DataLoader(MotionClips(32, 17, seed=1), batch_size=8))
+        losses[compiled] = recorder.losses
+        assert (getattr(task, "_compiled_loss", None) is not None) == compiled
+    assert len(losses[True]) == 4
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)

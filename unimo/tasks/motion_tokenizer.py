@@ -19,7 +19,7 @@ Checkpoints carry the tokenizer config under ``"unimo_tokenizer"`` so
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -74,11 +74,15 @@ class MotionTokenizerTask(L.LightningModule):
         normalization_batches: Training batches used to compute feature statistics before training.
         pose_noise_deg: Std (degrees) of random per-clip joint rotation offsets added to training motion,
             widening the pose distribution beyond narrow (e.g. synthetic) data; 0 disables.
+        compile: ``torch.compile`` the tokenizer's training loss from the second step on (the first one
+            initialises the codebook from data): ``True`` (inductor) or a backend name (``"aot_eager"`` to
+            debug). A small tokenizer is launch-bound on a GPU; compiled, the loss is one graph
+            (``tests/tokenizers/test_motion_losses.py``).
     """
 
     def __init__(self, tokenizer: Tokenizer, lr: float = 2e-4, weight_decay: float = 0.0,
                  warmup_steps: int = 500, min_lr_ratio: float = 0.05, normalization_batches: int = 50,
-                 pose_noise_deg: float = 0.0) -> None:
+                 pose_noise_deg: float = 0.0, compile: bool | str = False) -> None:
         super().__init__()
         tokenizer = tokenizer if isinstance(tokenizer, Tokenizer) else build_tokenizer(tokenizer)
         if not isinstance(tokenizer, MotionTokenizerBase):
@@ -115,11 +119,20 @@ class MotionTokenizerTask(L.LightningModule):
 
     # ------------------------------------------------------------------ training
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        losses = self.tokenizer.loss(perturb_pose(batch["motion"], self.hparams.pose_noise_deg))
+        losses = self._training_loss()(perturb_pose(batch["motion"], self.hparams.pose_noise_deg))
         b = batch["motion"].shape[0]
         self.log_dict({f"train/{k}": v.detach() for k, v in losses.items() if k != "loss"}, batch_size=b)
         self.log("train/loss", losses["loss"].detach(), batch_size=b, prog_bar=True)
         return losses["loss"]
+
+    def _training_loss(self) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
+        """Return the tokenizer's loss, compiled once the first step has run when ``compile`` is set."""
+        if not self.hparams.compile or self.global_step == 0:
+            return self.tokenizer.loss
+        if getattr(self, "_compiled_loss", None) is None:
+            backend = "inductor" if self.hparams.compile is True else str(self.hparams.compile)
+            self._compiled_loss = torch.compile(self.tokenizer.loss, backend=backend)
+        return self._compiled_loss
 
     def configure_optimizers(self) -> dict[str, Any]:
         hp = self.hparams

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import torch
@@ -63,13 +62,27 @@ def feature_losses(pred: torch.Tensor, target: torch.Tensor,
     return losses
 
 
-@functools.lru_cache(maxsize=4)
+_BODY_MODELS: dict[str, torch.nn.Module] = {}  # device -> body model; a plain dict so torch.compile traces it
+
+
 def _body_model(device: str) -> torch.nn.Module:
+    """Return the process-wide body model on ``device``, built on first use.
+
+    Not ``functools.lru_cache``: dynamo does not trace through the cache and would rebuild the model inside
+    every compiled graph; a dict lookup it traces and guards."""
+    model = _BODY_MODELS.get(device)
+    if model is None:
+        model = _BODY_MODELS[device] = _build_body_model(device)
+    return model
+
+
+@torch.compiler.disable
+def _build_body_model(device: str) -> torch.nn.Module:
     # Imported lazily: the body model is only needed when the joint loss or joint metrics are used.
     from unimo.body.models import default_body_model
 
-    # Cached for the process: if first built inside a test/validation loop (inference mode), its buffers
-    # would be inference tensors that a later training step cannot backpropagate through.
+    # Built outside inference mode: if first built inside a test/validation loop, its buffers would be
+    # inference tensors that a later training step cannot backpropagate through.
     with torch.inference_mode(False):
         model = default_body_model()
         return model.to(device) if hasattr(model, "to") else model
