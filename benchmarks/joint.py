@@ -98,6 +98,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--num-layers", type=int, default=8)
     p.add_argument("--num-heads", type=int, default=6)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--dropout", type=float, default=0.0, help="backbone residual dropout (GPTBackbone)")
     p.add_argument("--eval-clips", type=int, default=128)
     p.add_argument("--generate-clips", type=int, default=32)
     p.add_argument("--fill", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
@@ -113,7 +114,8 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
                video_levels: list[int]) -> JointTask:
     digits = {"code_levels": {"video": video_levels}} if variant.get("digits") else {}
     backbone = BACKBONES.build(variant.get("backbone", "GPTBackbone"), vocab_sizes=vocab, dim=args.dim,
-                               num_layers=args.num_layers, num_heads=args.num_heads, **digits)
+                               num_layers=args.num_layers, num_heads=args.num_heads, dropout=args.dropout,
+                               **digits)
     return JointTask(backbone=backbone, video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                      motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), layouts=variant["layouts"],
                      lr=args.lr, weight_decay=0.1, warmup_steps=100, val_capture_batches=0,
