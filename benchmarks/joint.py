@@ -57,6 +57,7 @@ from unimo.render.video_io import write_video  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
+from unimo.tokenizers.identity import file_sha256  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
 
@@ -272,7 +273,9 @@ def main() -> None:
         args.device, args.clips, args.clip_frames, args.size, args.steps = "cpu", 24, 17, 32, 30
         args.dim, args.num_layers, args.num_heads, args.batch_size, args.eval_clips = 64, 2, 2, 4, 8
         args.generate_clips, args.data_dir = 4, Path("/tmp/unimo_joint_quick_data")
-        args.token_dir = Path("/tmp/unimo_joint_quick_tokens")
+        # Keyed by the tokenizer files: new tokenizers get new token shards instead of a mismatch error.
+        key = "".join(file_sha256(args.tokenizers_dir / f"{k}.pt")[:6] for k in ("video", "motion"))
+        args.token_dir = Path(f"/tmp/unimo_joint_quick_tokens_{key}")
     out_dir = args.out_dir or (Path("/tmp/unimo_bench") if args.quick else ROOT / "benchmarks" / "results")
     out_dir.mkdir(parents=True, exist_ok=True)
     data, timings = prepare(args)
