@@ -63,3 +63,11 @@ def export_fp16(tokenizer: torch.nn.Module, path: Path, provenance: dict[str, An
     path.parent.mkdir(parents=True, exist_ok=True)
     export_tokenizer(copy_, path, provenance)
     return round(path.stat().st_size / 2**20, 2)
+
+
+def id_frequencies(ids: torch.Tensor, vocab: int) -> torch.Tensor:
+    """Return per-position id frequencies ``(N, vocab)`` of ids ``(M, N)``: decoded as expected codes, the
+    blind V2M baseline (the same motion for every clip, whatever the video)."""
+    counts = torch.zeros(ids.shape[1], vocab).scatter_add_(1, ids.T.contiguous().cpu(),
+                                                           torch.ones(ids.shape[1], ids.shape[0]))
+    return counts / counts.sum(1, keepdim=True)

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lightning as L  # noqa: E402
-from common import git_commit  # noqa: E402
+from common import git_commit, id_frequencies  # noqa: E402
 
 from unimo.backbones import BACKBONES  # noqa: E402
 from unimo.body.motion import Motion  # noqa: E402
@@ -137,7 +137,8 @@ def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule)
 
 @torch.no_grad()
 def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
-             judge: JointTask | None, samples_to: Path | None = None) -> dict[str, Any]:
+             judge: JointTask | None, samples_to: Path | None = None,
+             blind_probs: torch.Tensor | None = None) -> dict[str, Any]:
     """Score V2M capture and I2VM generation of ``task`` on the test split.
 
     ``samples_to``: path prefix of the preview videos of the first test batch (None: none written).
@@ -146,6 +147,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
     floor = capture_metrics("tokenizer_floor_").to(args.device)  # decoded true ids: the best V2M can do
+    blind = capture_metrics("blind_").to(args.device)  # decoded training id frequencies: ignores the video
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
     autocast = torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.device == "cuda")
     for batch in data.test_dataloader():
@@ -158,6 +160,10 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
             truth = body_joints(canonical)
             recon = task.motion_tokenizer.decode(motion_ids, num_frames=batch["motion"].shape[1])
             floor.update(body_joints(recon.float()), truth)
+            if blind_probs is not None:
+                same = blind_probs.to(args.device).expand(len(motion_ids), -1, -1)  # (B, N, K)
+                blind_motion = task.motion_tokenizer.decode_expected(same, num_frames=truth.shape[1])
+                blind.update(body_joints(blind_motion.float()), truth)
             if "V2MLayout" in task.mixture.layouts:
                 layout, frames = task.mixture.get("V2MLayout"), batch["motion"].shape[1]
                 ids, probs = capture_with_probs(task.backbone, layout, video_ids, task.motion_per_step)
@@ -189,6 +195,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
         out.update({k: float(v) for k, v in metrics.compute().items()})
         out.update({k: float(v) for k, v in expected.compute().items()})
     out.update({k: float(v) for k, v in floor.compute().items()})
+    if blind_probs is not None:
+        out.update({k: float(v) for k, v in blind.compute().items()})
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
     if i2vm_nll:
@@ -267,6 +275,14 @@ def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, f
     return data, timings
 
 
+def training_motion_ids(token_dir: Path) -> torch.Tensor:
+    """Return the motion ids ``(M, N)`` of every training window (one exact pass over the train split)."""
+    exact = TokenShardDataModule(data_dir=str(token_dir), batch_size=256, num_workers=0, resampled=False,
+                                 shuffle_buffer=0)
+    exact.setup("fit")
+    return torch.cat([batch["motion_ids"] for batch in exact.train_dataloader()])
+
+
 def main() -> None:
     args = parse_args()
     if args.quick:
@@ -285,13 +301,14 @@ def main() -> None:
     vocab = {"special": 16, **{key: t.vocab_size for key, t in tokenizers.items()}}
     video_levels = tokenizers["video"].quantizer.levels
     results, judge = {}, None
+    blind_probs = id_frequencies(training_motion_ids(args.token_dir), tokenizers["motion"].vocab_size)
     for name in args.variants:
         torch.manual_seed(0)
         task = build_task(args, VARIANTS[name], vocab, video_levels)
         stats = train(args, task, data)
         judge = task if name == "v2m_only" else judge
         samples_to = out_dir / "joint_samples" / name if args.samples else None
-        results[name] = {**stats, **evaluate(args, task, data, judge, samples_to)}
+        results[name] = {**stats, **evaluate(args, task, data, judge, samples_to, blind_probs)}
         print(name, json.dumps(results[name]), flush=True)
         write_results(args, out_dir, results, timings)  # after every variant: a killed run keeps results
 
@@ -332,6 +349,12 @@ def markdown(report: dict[str, Any]) -> str:
                 "expected_pa_mpjpe_mm", "i2vm_test_nll", "consistency_mpjpe_mm")
         cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.2f}" for k in keys)
         lines.append(f"| {name} | {r['steps']} | {cells} |")
+    blind = next((r for r in report["runs"].values() if "blind_pa_mpjpe_mm" in r), None)
+    if blind is not None:
+        lines += ["", f"Blind baseline (the training windows' per-position motion-id frequencies, decoded as "
+                      f"expected codes: one motion for every clip, video ignored): MPJPE "
+                      f"{blind['blind_mpjpe_mm']:.2f} mm, PA-MPJPE {blind['blind_pa_mpjpe_mm']:.2f} mm. "
+                      f"Tokenizer floor: PA-MPJPE {blind['tokenizer_floor_pa_mpjpe_mm']:.2f} mm."]
     lines += ["", "FID/FVD: " + next(iter(report["i2vm"].values()), {}).get("feature_weights", "n/a"), "",
               "Config: `" + json.dumps(report["config"]) + "`", "", f"Versions: {report['versions']}, "
               f"commit {report['git_commit']}"]

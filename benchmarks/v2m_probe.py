@@ -30,7 +30,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, git_commit, write_atomic  # noqa: E402
+from common import device_name, git_commit, id_frequencies, write_atomic  # noqa: E402
 
 from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
@@ -160,9 +160,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{sum(p.numel() for p in model.parameters()) / 1e6:.1f} M parameters", flush=True)
     result = {"train_windows": len(data[0]), "val_windows": len(val[0]), "test_windows": len(test[0]),
               **train(model, data, val, args)}
-    counts = torch.zeros(data[1].shape[1], motion.vocab_size).scatter_add_(
-        1, data[1].T.contiguous(), torch.ones(data[1].T.shape))  # (N, K) training id counts per position
-    result.update(score(model, test, motion, counts / counts.sum(1, keepdim=True)))
+    result.update(score(model, test, motion, id_frequencies(data[1], motion.vocab_size)))
     report = {**result, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name("cpu"),
               "torch": torch.__version__, "git_commit": git_commit()}
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")
