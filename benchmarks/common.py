@@ -71,3 +71,17 @@ def id_frequencies(ids: torch.Tensor, vocab: int) -> torch.Tensor:
     counts = torch.zeros(ids.shape[1], vocab).scatter_add_(1, ids.T.contiguous().cpu(),
                                                            torch.ones(ids.shape[1], ids.shape[0]))
     return counts / counts.sum(1, keepdim=True)
+
+
+def token_windows(folder: Path, splits: list[str],
+                  keys: tuple[str, ...] = ("video_ids", "motion_ids", "motion")) -> tuple[torch.Tensor, ...]:
+    """Return ``keys`` of every window in ``splits`` of a token-shard folder, concatenated in memory (one
+    exact, unshuffled pass per split)."""
+    from unimo.data.datamodules import TokenShardDataModule
+
+    data = TokenShardDataModule(data_dir=str(folder), batch_size=256, num_workers=0, resampled=False,
+                                shuffle_buffer=0)
+    data.setup("fit")
+    loaders = {"train": data.train_dataloader, "val": data.val_dataloader, "test": data.test_dataloader}
+    batches = [batch for split in splits for batch in loaders[split]()]
+    return tuple(torch.cat([batch[key] for batch in batches]) for key in keys)

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lightning as L  # noqa: E402
-from common import git_commit, id_frequencies  # noqa: E402
+from common import git_commit, id_frequencies, token_windows  # noqa: E402
 
 from unimo.backbones import BACKBONES  # noqa: E402
 from unimo.body.motion import Motion  # noqa: E402
@@ -275,14 +275,6 @@ def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, f
     return data, timings
 
 
-def training_motion_ids(token_dir: Path) -> torch.Tensor:
-    """Return the motion ids ``(M, N)`` of every training window (one exact pass over the train split)."""
-    exact = TokenShardDataModule(data_dir=str(token_dir), batch_size=256, num_workers=0, resampled=False,
-                                 shuffle_buffer=0)
-    exact.setup("fit")
-    return torch.cat([batch["motion_ids"] for batch in exact.train_dataloader()])
-
-
 def main() -> None:
     args = parse_args()
     if args.quick:
@@ -301,7 +293,8 @@ def main() -> None:
     vocab = {"special": 16, **{key: t.vocab_size for key, t in tokenizers.items()}}
     video_levels = tokenizers["video"].quantizer.levels
     results, judge = {}, None
-    blind_probs = id_frequencies(training_motion_ids(args.token_dir), tokenizers["motion"].vocab_size)
+    blind_probs = id_frequencies(*token_windows(args.token_dir, ["train"], ("motion_ids",)),
+                                 tokenizers["motion"].vocab_size)  # blind V2M baseline
     for name in args.variants:
         torch.manual_seed(0)
         task = build_task(args, VARIANTS[name], vocab, video_levels)

@@ -30,9 +30,8 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, git_commit, id_frequencies, write_atomic  # noqa: E402
+from common import device_name, git_commit, id_frequencies, token_windows, write_atomic  # noqa: E402
 
-from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
@@ -53,16 +52,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("/tmp/v2m_probe.json"))
     return p.parse_args(argv)
-
-
-def load_windows(folder: Path, splits: list[str]) -> Windows:
-    """Return every window of ``splits`` of a token folder, in memory."""
-    data = TokenShardDataModule(data_dir=str(folder), batch_size=256, num_workers=0, resampled=False,
-                                shuffle_buffer=0)
-    data.setup("fit")
-    loaders = {"train": data.train_dataloader, "val": data.val_dataloader, "test": data.test_dataloader}
-    batches = [b for split in splits for b in loaders[split]()]
-    return tuple(torch.cat([b[k] for b in batches]) for k in ("video_ids", "motion_ids", "motion"))
 
 
 class ConvProbe(nn.Module):
@@ -147,10 +136,10 @@ def score(model: ConvProbe, test: Windows, motion_tokenizer: torch.nn.Module,
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
-    parts = [load_windows(args.tokens, ["train"])] + [load_windows(f, ["train", "val", "test"])
+    parts = [token_windows(args.tokens, ["train"])] + [token_windows(f, ["train", "val", "test"])
                                                       for f in args.extra]
     data = tuple(torch.cat(column) for column in zip(*parts, strict=True))
-    val, test = load_windows(args.tokens, ["val"]), load_windows(args.tokens, ["test"])
+    val, test = token_windows(args.tokens, ["val"]), token_windows(args.tokens, ["test"])
     video = load_tokenizer(args.tokenizers_dir / "video.pt")
     motion = load_tokenizer(args.tokenizers_dir / "motion.pt")
     _, t, h, w = data[0].shape
