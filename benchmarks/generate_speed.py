@@ -30,7 +30,7 @@ import torch
 from common import device_name, git_commit, write_atomic  # noqa: E402
 from pipeline_speed import SIZES, bench_pipelines  # noqa: E402
 
-from unimo.backbones import PRESETS, GPTBackbone, layers
+from unimo.backbones import PRESETS, GPTBackbone
 from unimo.backbones.sampling import generate
 from unimo.layouts import I2VMLayout, Schedule, TokenGrid, TokenSequence
 
@@ -165,10 +165,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="tiny model, short contexts, CPU, output to /tmp")
     p.add_argument("--replot", action="store_true", help="only redraw generate.png from --out/generate.json")
     p.add_argument("--device", default=None, help="default: cuda when available (cpu with --quick)")
-    p.add_argument("--key_chunk", type=int, default=layers.SINGLE_QUERY_KEY_CHUNK,
-                   help="keys per chunk of single-query decode attention (0: no split; A/B of the split)")
     args = p.parse_args(argv)
-    layers.SINGLE_QUERY_KEY_CHUNK = args.key_chunk
     args.device = args.device or ("cuda" if torch.cuda.is_available() and not args.quick else "cpu")
     if args.quick:
         args.size, args.contexts, args.batches, args.new_tokens = "quick", [64, 256], [1, 4], 16

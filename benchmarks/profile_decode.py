@@ -6,8 +6,7 @@ Usage from the repository root (``pip install -e .`` or ``PYTHONPATH=.``), on a 
 
 The steps run eagerly (a CUDA-graph replay hides its kernels from the profiler) with the same static cache
 ``GraphedStep`` captures, so the summed GPU kernel time per step is what a graph replay cannot go below,
-and kernel launches per step say how launch-bound the eager path is. Writes
-``profile_decode_<context>_b<batch>_k<key chunk>.json`` and a
+and kernel launches per step say how launch-bound the eager path is. Writes ``profile_decode.json`` and a
 Markdown table of the most expensive kernels.
 """
 
@@ -23,7 +22,7 @@ from common import device_name, git_commit, write_atomic  # noqa: E402
 from generate_speed import VOCAB, prompt_and_schedule  # noqa: E402
 from torch.profiler import ProfilerActivity, profile
 
-from unimo.backbones import PRESETS, GPTBackbone, layers
+from unimo.backbones import PRESETS, GPTBackbone
 from unimo.backbones.graphed import GraphedStep
 
 
@@ -61,10 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--top", type=int, default=15)
     p.add_argument("--out", default="benchmarks/results")
-    p.add_argument("--key_chunk", type=int, default=layers.SINGLE_QUERY_KEY_CHUNK,
-                   help="keys per chunk of single-query decode attention (0: no split)")
     args = p.parse_args(argv)
-    layers.SINGLE_QUERY_KEY_CHUNK = args.key_chunk
     report = {"device": device_name("cuda"), "git_commit": git_commit(), "config": vars(args),
               **profile_steps(args)}
     title = f"# One decode step ({args.size}, context {args.context}, batch {args.batch}; {report['device']})"
@@ -74,9 +70,8 @@ def main(argv: list[str] | None = None) -> dict:
              "| op | calls/step | self GPU us/step |", "|---|---:|---:|"]
     lines += [f"| `{o['name']}` | {o['calls_per_step']:.0f} | {o['self_gpu_us_per_step']:.1f} |"
               for o in report["top_ops"]]
-    stem = f"profile_decode_{args.context}_b{args.batch}_k{args.key_chunk}"
-    write_atomic(Path(args.out) / f"{stem}.json", json.dumps(report, indent=2))
-    write_atomic(Path(args.out) / f"{stem}.md", "\n".join(lines) + "\n")
+    write_atomic(Path(args.out) / "profile_decode.json", json.dumps(report, indent=2))
+    write_atomic(Path(args.out) / "profile_decode.md", "\n".join(lines) + "\n")
     print("\n".join(lines), file=sys.stderr)
     return report
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from unimo.backbones import layers
 from unimo.backbones.cache import KVCache
 
 
@@ -26,11 +25,3 @@ def test_reserve_refuses_overflow_and_reset_frees() -> None:
         cache.reserve(2)
     cache.reset()
     assert cache.reserve(4) == 0
-
-
-def test_static_cache_rounds_capacity_up_to_whole_key_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(layers, "SINGLE_QUERY_KEY_CHUNK", 8)
-    static = KVCache(num_layers=1, batch_size=1, num_heads=1, head_dim=2, max_seq_len=17, static=True)
-    dynamic = KVCache(num_layers=1, batch_size=1, num_heads=1, head_dim=2, max_seq_len=17)
-    assert (static.max_seq_len, static.k.shape[3]) == (24, 24)
-    assert (dynamic.max_seq_len, dynamic.k.shape[3]) == (17, 17)

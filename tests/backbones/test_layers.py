@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
-import torch.nn.functional as F
 
-from unimo.backbones import layers
-from unimo.backbones.layers import (
-    Attention,
-    _single_query_attention,
-    apply_rope,
-    causal_offset_mask,
-    rope_angles,
-)
+from unimo.backbones.layers import Attention, apply_rope, causal_offset_mask, rope_angles
 
 
 def test_rope_scores_depend_only_on_position_difference() -> None:
@@ -45,15 +36,3 @@ def test_attention_is_causal() -> None:
     y2 = attn(x2, cos, sin)
     assert torch.allclose(y1[:, :4], y2[:, :4], atol=1e-6)
     assert not torch.allclose(y1[:, 4:], y2[:, 4:], atol=1e-3)
-
-
-@pytest.mark.parametrize("key_chunk", [0, 16, 64, 100])  # off, 8 chunks, 2 chunks, no whole split (1 chunk)
-def test_single_query_attention_equals_sdpa_for_any_key_split(key_chunk: int,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(layers, "SINGLE_QUERY_KEY_CHUNK", key_chunk)
-    q, k, v = torch.randn(2, 3, 1, 8), torch.randn(2, 3, 128, 8), torch.randn(2, 3, 128, 8)
-    mask = (torch.arange(128) <= 70)[None]  # (1, S): the filled prefix of a static cache
-    expected = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    assert torch.allclose(_single_query_attention(q, k, v, mask), expected, atol=1e-5)
-    k[:, :, 71:] = 1e4  # keys past the prefix are masked whatever they hold
-    assert torch.allclose(_single_query_attention(q, k, v, mask), expected, atol=1e-5)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import torch
 
-from unimo.backbones import layers
-
 
 class Cache:
     """State carried between incremental ``Backbone.hidden`` calls.
@@ -56,7 +54,6 @@ class KVCache(Cache):
         static: Keep every step's shapes fixed: write at the device-side ``position`` and attend over the
             whole buffer under a mask, with no host sync, so a decode step can be captured once as a
             CUDA graph and replayed. Slower per step than the default prefix attention when eager.
-            Capacity is rounded up to whole ``layers.SINGLE_QUERY_KEY_CHUNK`` key chunks.
     """
 
     def __init__(
@@ -70,9 +67,6 @@ class KVCache(Cache):
         dtype: torch.dtype = torch.float32,
         static: bool = False,
     ) -> None:
-        chunk = layers.SINGLE_QUERY_KEY_CHUNK
-        if static and chunk:  # whole key chunks for the split single-query attention
-            max_seq_len = -(-max_seq_len // chunk) * chunk
         super().__init__(max_seq_len)
         shape = (num_layers, batch_size, num_heads, max_seq_len, head_dim)
         self.k = torch.zeros(shape, device=device, dtype=dtype)

@@ -103,30 +103,17 @@ def _static_cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     return F.scaled_dot_product_attention(q, k_buf, v_buf, attn_mask=mask)
 
 
-# Keys per chunk of the single-query split (flash-decoding): 0 turns the split off. Module-level so a
-# benchmark can A/B it; static caches round their capacity up to a multiple of it.
-SINGLE_QUERY_KEY_CHUNK = 256
-
-
 def _single_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                             mask: torch.Tensor) -> torch.Tensor:
     """Masked attention of one query per head ``(B, H, 1, Dh)`` as two batched matmuls.
 
     SDPA's masked kernel parallelises over queries: with one query and batch 1 it keeps a handful of
-    SMs busy scanning the whole buffer. Here the keys are cut into chunks of ``SINGLE_QUERY_KEY_CHUNK``
-    that are separate matmul batches (``B * H * chunks`` of them), so every SM streams part of the cache;
-    the partial outputs are summed in float32 (the flash-decoding idea, through cuBLAS). Softmax in
-    float32 over the whole row, so the result equals unsplit attention up to summation order.
+    SMs busy scanning the whole buffer, while a matmul over the keys spreads them over the GPU (the
+    flash-decoding idea, here through cuBLAS). Softmax in float32.
     """
-    b, h, _, dh = q.shape
-    s = k.shape[2]
-    chunk = SINGLE_QUERY_KEY_CHUNK
-    splits = s // chunk if chunk and s % chunk == 0 else 1
-    keys = k.view(b, h, splits, s // splits, dh)  # (B, H, C, S/C, Dh)
-    scores = ((q * dh**-0.5)[:, :, None] @ keys.transpose(-1, -2)).view(b, h, 1, s)  # (B, H, 1, S)
-    weights = scores.float().masked_fill(~mask, float("-inf")).softmax(-1).to(v.dtype)
-    parts = weights.view(b, h, splits, 1, s // splits) @ v.view(b, h, splits, s // splits, dh)
-    return parts.float().sum(2).to(v.dtype)  # (B, H, 1, Dh)
+    scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)  # (B, H, 1, S)
+    weights = scores.float().masked_fill(~mask, float("-inf")).softmax(-1)
+    return weights.to(v.dtype) @ v  # (B, H, 1, Dh)
 
 
 class SwiGLU(nn.Module):
