@@ -1,0 +1,161 @@
+"""V2M pixel ceiling: how much body pose do the raw frames of a synthetic set carry at all?
+
+``v2m_probe.py`` asks how much pose the *video ids* carry. This asks the question one step earlier, on the
+decoded frames themselves: a per-frame CNN regresses the body-frame joints (global orientation and
+translation zeroed, root-relative: the articulated pose only) from one frame, trained on the shard folder's
+train split and scored by PA-MPJPE on its test split, next to the mean training pose scored the same way.
+If a CNN that sees every pixel cannot get far below the mean pose, no tokenizer or GPT trained on that data
+will: the data (frame size, framing, number of clips) is the limit.
+
+The stem is a patchify convolution onto 32x32 maps whatever the frame size, so 64 and 128 px frames cost the
+trunk the same and every pixel enters the network.
+
+Usage (shard folders from ``python benchmarks/joint.py --synth-only --data-dir D ...``)::
+
+    python benchmarks/v2m_pixel_probe.py --data D [--every 4 --epochs 2] --out /tmp/pixel_probe.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from common import device_name, git_commit, write_atomic  # noqa: E402
+
+from unimo.body.motion import ORIENT_SLICE, TRANSL_SLICE  # noqa: E402
+from unimo.data.shards.decode import ClipDecoder  # noqa: E402
+from unimo.data.shards.manifest import read_manifest, split_urls  # noqa: E402
+from unimo.data.shards.pipeline import clip_pipeline  # noqa: E402
+from unimo.data.shards.reader import TarSamples  # noqa: E402
+from unimo.data.shards.sample import MOTION, VIDEO  # noqa: E402
+from unimo.data.shards.skips import SkipReporter  # noqa: E402
+from unimo.metrics.motion import PAMPJPE  # noqa: E402
+from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
+
+MAP_SIZE = 32  # the stem's output maps, whatever the frame size
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="shard folder with train and test splits")
+    p.add_argument("--every", type=int, default=4, help="use every n-th frame of each clip")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--width", type=int, default=48)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("/tmp/v2m_pixel_probe.json"))
+    return p.parse_args(argv)
+
+
+def load_split(data: Path, split: str, every: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return uint8 frames ``(N, 3, H, W)`` and body-frame joints ``(N, 22, 3)`` of every ``every``-th frame
+    of every clip of ``split``."""
+    manifest = read_manifest(data)
+    if manifest is None:
+        raise FileNotFoundError(f"{data}: no shard manifest (make one with benchmarks/joint.py --synth-only)")
+    frames_per_clip = min(int(s["min_frames"]) for s in manifest["shards"])
+    reporter = SkipReporter("strict")
+    decoder = ClipDecoder(reporter, num_frames=(frames_per_clip - 1) // every + 1, frame_stride=every)
+    frames, joints = [], []
+    reader = TarSamples(reporter, (VIDEO, MOTION))
+    for clip in clip_pipeline(split_urls(data, manifest, split), reader, decoder):
+        frames.append(((clip["video"] + 1) * 127.5).round().to(torch.uint8))  # (T, 3, H, W)
+        motion = clip["motion"].clone()  # (T, 79)
+        motion[:, ORIENT_SLICE] = 0
+        motion[:, TRANSL_SLICE] = 0
+        with torch.no_grad():
+            pose = body_joints(motion[None])[0]  # (T, 22, 3)
+        joints.append(pose - pose[:, :1])
+    return torch.cat(frames), torch.cat(joints)
+
+
+def conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU(),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+def pose_cnn(frame_size: int, width: int, num_joints: int = 22) -> nn.Sequential:
+    """Frames ``(B, 3, S, S)`` in [-1, 1] -> joints ``(B, J * 3)``; patchify stem to 32x32 maps."""
+    if frame_size % MAP_SIZE:
+        raise ValueError(f"frame size {frame_size} is not a multiple of {MAP_SIZE}")
+    patch = frame_size // MAP_SIZE
+    stem = nn.Sequential(nn.Conv2d(3, width, patch, patch), nn.BatchNorm2d(width), nn.ReLU(),
+                         nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU())
+    return nn.Sequential(stem, conv_block(width, 2 * width, 2), conv_block(2 * width, 4 * width, 2),
+                         conv_block(4 * width, 4 * width, 2), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                         nn.Linear(16 * width, 512), nn.ReLU(), nn.Linear(512, num_joints * 3))
+
+
+def as_input(frames: torch.Tensor) -> torch.Tensor:
+    return frames.float() / 127.5 - 1
+
+
+@torch.no_grad()
+def pa_mpjpe(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor) -> float:
+    model.eval()
+    metric = PAMPJPE()
+    for i in range(0, len(frames), 512):
+        pred = model(as_input(frames[i:i + 512])).view(-1, *joints.shape[1:])
+        metric.update(pred[None], joints[i:i + 512][None])
+    model.train()
+    return float(metric.compute())
+
+
+def train(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor,
+          test: tuple[torch.Tensor, torch.Tensor], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Mean joint-distance regression, one-cycle lr; return the test PA-MPJPE after every epoch."""
+    steps = args.epochs * (len(frames) // args.batch_size)
+    opt = torch.optim.AdamW(model.parameters(), args.lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
+    start, log = time.perf_counter(), []
+    for epoch in range(args.epochs):
+        order = torch.randperm(len(frames))
+        for i in range(0, len(order) - args.batch_size + 1, args.batch_size):
+            idx = order[i:i + args.batch_size]
+            pred = model(as_input(frames[idx])).view(-1, *joints.shape[1:])
+            loss = (pred - joints[idx]).norm(dim=-1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            schedule.step()
+        log.append({"epoch": epoch + 1, "train_loss_mm": round(float(loss.detach()) * 1000, 1),
+                    "test_pa_mpjpe_mm": round(pa_mpjpe(model, *test), 2),
+                    "seconds": round(time.perf_counter() - start)})
+        print(log[-1], flush=True)
+    return log
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    train_frames, train_joints = load_split(args.data, "train", args.every)
+    test = load_split(args.data, "test", args.every)
+    size = train_frames.shape[-1]
+    print(f"{len(train_frames)} training frames, {len(test[0])} test frames, {size} px", flush=True)
+    model = pose_cnn(size, args.width)
+    log = train(model, train_frames, train_joints, test, args)
+    mean_pose = PAMPJPE()
+    mean_pose.update(train_joints.mean(0).expand_as(test[1])[None], test[1][None])
+    report = {"frame_size": size, "train_frames": len(train_frames), "test_frames": len(test[0]),
+              "pa_mpjpe_mm": log[-1]["test_pa_mpjpe_mm"],
+              "mean_pose_pa_mpjpe_mm": round(float(mean_pose.compute()), 2),
+              "log": log, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name("cpu"),
+              "torch": torch.__version__, "git_commit": git_commit()}
+    write_atomic(args.out, json.dumps(report, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if k != "log"}), flush=True)
+    return report
+
+
+if __name__ == "__main__":
+    main()
