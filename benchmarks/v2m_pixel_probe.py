@@ -18,7 +18,6 @@ Usage (shard folders from ``python benchmarks/joint.py --synth-only --data-dir D
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, git_commit, write_atomic  # noqa: E402
+from common import write_cpu_report  # noqa: E402
 
 from unimo.body.motion import ORIENT_SLICE, TRANSL_SLICE  # noqa: E402
 from unimo.data.shards.decode import ClipDecoder  # noqa: E402
@@ -147,14 +146,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     log = train(model, train_frames, train_joints, test, args)
     mean_pose = PAMPJPE()
     mean_pose.update(train_joints.mean(0).expand_as(test[1])[None], test[1][None])
-    report = {"frame_size": size, "train_frames": len(train_frames), "test_frames": len(test[0]),
+    result = {"frame_size": size, "train_frames": len(train_frames), "test_frames": len(test[0]),
               "pa_mpjpe_mm": log[-1]["test_pa_mpjpe_mm"],
-              "mean_pose_pa_mpjpe_mm": round(float(mean_pose.compute()), 2),
-              "log": log, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name("cpu"),
-              "torch": torch.__version__, "git_commit": git_commit()}
-    write_atomic(args.out, json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k != "log"}), flush=True)
-    return report
+              "mean_pose_pa_mpjpe_mm": round(float(mean_pose.compute()), 2), "log": log}
+    return write_cpu_report(args.out, result, args)
 
 
 if __name__ == "__main__":

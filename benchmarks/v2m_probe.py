@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import device_name, git_commit, id_frequencies, token_windows, write_atomic  # noqa: E402
+from common import id_frequencies, token_windows, write_cpu_report  # noqa: E402
 
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
@@ -150,11 +149,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {"train_windows": len(data[0]), "val_windows": len(val[0]), "test_windows": len(test[0]),
               **train(model, data, val, args)}
     result.update(score(model, test, motion, id_frequencies(data[1], motion.vocab_size)))
-    report = {**result, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name("cpu"),
-              "torch": torch.__version__, "git_commit": git_commit()}
-    write_atomic(args.out, json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k != "log"}), flush=True)
-    return report
+    return write_cpu_report(args.out, result, args)
 
 
 if __name__ == "__main__":
