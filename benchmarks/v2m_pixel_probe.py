@@ -115,6 +115,8 @@ def train(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor,
           test: tuple[torch.Tensor, torch.Tensor], args: argparse.Namespace) -> list[dict[str, Any]]:
     """Mean joint-distance regression, one-cycle lr; return the test PA-MPJPE after every epoch."""
     steps = args.epochs * (len(frames) // args.batch_size)
+    if steps < 1:
+        raise ValueError(f"--batch-size {args.batch_size} is more than the {len(frames)} training frames")
     opt = torch.optim.AdamW(model.parameters(), args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
     start, log = time.perf_counter(), []

@@ -84,6 +84,8 @@ class ConvProbe(nn.Module):
 
 def train(model: ConvProbe, data: Windows, val: Windows, args: argparse.Namespace) -> dict[str, Any]:
     """Train for ``args.steps``; keep (and load back) the weights with the lowest validation NLL."""
+    if len(data[0]) < args.batch_size:  # no full batch: the epoch loop below would never take a step
+        raise ValueError(f"--batch-size {args.batch_size} is more than the {len(data[0])} training windows")
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
     steps, start, log, best = 0, time.perf_counter(), [], (float("inf"), None, 0)
     while steps < args.steps:
