@@ -12,7 +12,7 @@ trunk the same and every pixel enters the network.
 
 Usage (shard folders from ``python benchmarks/joint.py --synth-only --data-dir D ...``)::
 
-    python benchmarks/v2m_pixel_probe.py --data D [--every 4 --epochs 2] --out /tmp/pixel_probe.json
+    python benchmarks/v2m_pixel_probe.py --data D [--extra MORE ...] [--every 4 --epochs 2] --out p.json
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ MAP_SIZE = 32  # the stem's output maps, whatever the frame size
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, required=True, help="shard folder with train and test splits")
+    p.add_argument("--extra", type=Path, nargs="*", default=[], help="more shard folders, all for training")
     p.add_argument("--every", type=int, default=4, help="use every n-th frame of each clip")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=128)
@@ -140,7 +141,9 @@ def train(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor,
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
-    train_frames, train_joints = load_split(args.data, "train", args.every)
+    parts = [load_split(args.data, "train", args.every)]
+    parts += [load_split(folder, split, args.every) for folder in args.extra for split in ("train", "val", "test")]
+    train_frames, train_joints = (torch.cat(column) for column in zip(*parts, strict=True))
     test = load_split(args.data, "test", args.every)
     size = train_frames.shape[-1]
     print(f"{len(train_frames)} training frames, {len(test[0])} test frames, {size} px", flush=True)
