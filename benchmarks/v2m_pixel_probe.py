@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     parts = [load_split(args.data, "train", args.every)]
-    parts += [load_split(folder, split, args.every) for folder in args.extra for split in ("train", "val", "test")]
+    splits = ("train", "val", "test")
+    parts += [load_split(folder, split, args.every) for folder in args.extra for split in splits]
     train_frames, train_joints = (torch.cat(column) for column in zip(*parts, strict=True))
     test = load_split(args.data, "test", args.every)
     size = train_frames.shape[-1]
