@@ -33,6 +33,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +136,48 @@ def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule)
     return {"steps": trainer.global_step, "train_seconds": time.perf_counter() - start}
 
 
+def test_batches(args: argparse.Namespace, data: TokenShardDataModule) -> Iterator[dict[str, Any]]:
+    """Yield the test split's batches on ``args.device`` until ``args.eval_clips`` clips are out (the same
+    windows on every call: the test loader is neither shuffled nor resampled)."""
+    seen = 0
+    for batch in data.test_dataloader():
+        if seen >= args.eval_clips:
+            return
+        yield {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
+        seen += len(batch["motion"])
+
+
+def _autocast(args: argparse.Namespace) -> torch.autocast:
+    return torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.device == "cuda")
+
+
+@torch.no_grad()
+def reference_scores(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
+                     blind_probs: torch.Tensor) -> dict[str, float]:
+    """Score the tokenizer floor (decoded true ids: the best V2M can do) and the blind baseline (decoded
+    training id frequencies ``blind_probs`` ``(N, K)``: one motion whatever the video) on the test windows.
+
+    Both depend only on the frozen tokenizers and the data, so a run computes them once, with any variant.
+    """
+    task = task.to(args.device).eval()
+    floor = capture_metrics("tokenizer_floor_").to(args.device)
+    blind = capture_metrics("blind_").to(args.device)
+    for batch in test_batches(args, data):
+        with _autocast(args):
+            _, motion_ids = task.tokenize(batch)
+            truth = body_joints(task.canonical(batch["motion"].float()))
+            frames = truth.shape[1]
+            recon = task.motion_tokenizer.decode(motion_ids, num_frames=frames)
+            floor.update(body_joints(recon.float()), truth)
+            same = blind_probs.to(args.device).expand(len(motion_ids), -1, -1)  # (B, N, K)
+            blind_motion = task.motion_tokenizer.decode_expected(same, num_frames=frames)
+            blind.update(body_joints(blind_motion.float()), truth)
+    return {k: float(v) for metric in (floor, blind) for k, v in metric.compute().items()}
+
+
 @torch.no_grad()
 def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
-             judge: JointTask | None, samples_to: Path | None = None,
-             blind_probs: torch.Tensor | None = None) -> dict[str, Any]:
+             judge: JointTask | None, samples_to: Path | None = None) -> dict[str, Any]:
     """Score V2M capture and I2VM generation of ``task`` on the test split.
 
     ``samples_to``: path prefix of the preview videos of the first test batch (None: none written).
@@ -146,24 +185,12 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     task = task.to(args.device).eval()
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
-    floor = capture_metrics("tokenizer_floor_").to(args.device)  # decoded true ids: the best V2M can do
-    blind = capture_metrics("blind_").to(args.device)  # decoded training id frequencies: ignores the video
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
-    autocast = torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.device == "cuda")
-    for batch in data.test_dataloader():
-        if seen >= args.eval_clips:
-            break
-        batch = {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
-        with autocast:
+    for batch in test_batches(args, data):
+        with _autocast(args):
             video_ids, motion_ids = task.tokenize(batch)
             canonical = task.canonical(batch["motion"].float())  # where decoded motion lives
             truth = body_joints(canonical)
-            recon = task.motion_tokenizer.decode(motion_ids, num_frames=batch["motion"].shape[1])
-            floor.update(body_joints(recon.float()), truth)
-            if blind_probs is not None:
-                same = blind_probs.to(args.device).expand(len(motion_ids), -1, -1)  # (B, N, K)
-                blind_motion = task.motion_tokenizer.decode_expected(same, num_frames=truth.shape[1])
-                blind.update(body_joints(blind_motion.float()), truth)
             if "V2MLayout" in task.mixture.layouts:
                 layout, frames = task.mixture.get("V2MLayout"), batch["motion"].shape[1]
                 ids, probs = capture_with_probs(task.backbone, layout, video_ids, task.motion_per_step)
@@ -194,9 +221,6 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     if "V2MLayout" in task.mixture.layouts:
         out.update({k: float(v) for k, v in metrics.compute().items()})
         out.update({k: float(v) for k, v in expected.compute().items()})
-    out.update({k: float(v) for k, v in floor.compute().items()})
-    if blind_probs is not None:
-        out.update({k: float(v) for k, v in blind.compute().items()})
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
     if i2vm_nll:
@@ -292,7 +316,7 @@ def main() -> None:
     tokenizers = {key: load_tokenizer(args.tokenizers_dir / f"{key}.pt") for key in ("video", "motion")}
     vocab = {"special": 16, **{key: t.vocab_size for key, t in tokenizers.items()}}
     video_levels = tokenizers["video"].quantizer.levels
-    results, judge = {}, None
+    results, judge, references = {}, None, None
     blind_probs = id_frequencies(*token_windows(args.token_dir, ["train"], ("motion_ids",)),
                                  tokenizers["motion"].vocab_size)  # blind V2M baseline
     for name in args.variants:
@@ -301,7 +325,8 @@ def main() -> None:
         stats = train(args, task, data)
         judge = task if name == "v2m_only" else judge
         samples_to = out_dir / "joint_samples" / name if args.samples else None
-        results[name] = {**stats, **evaluate(args, task, data, judge, samples_to, blind_probs)}
+        references = references or reference_scores(args, task, data, blind_probs)
+        results[name] = {**stats, **evaluate(args, task, data, judge, samples_to), **references}
         print(name, json.dumps(results[name]), flush=True)
         write_results(args, out_dir, results, timings)  # after every variant: a killed run keeps results
 
