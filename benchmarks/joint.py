@@ -287,7 +287,7 @@ def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, f
         raise SystemExit(f"synthesized {args.data_dir} in {synth_seconds:.0f} s")
     spec = TokenizeSpec(source_dir=str(args.data_dir), video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                         motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), num_frames=args.num_frames,
-                        stride=args.stride, batch_size=64, device=args.device)
+                        stride=args.stride, batch_size=64, workers=args.workers, device=args.device)
     tokenize_shards(args.token_dir, spec, progress=False)
     tokenize_seconds = time.perf_counter() - start - synth_seconds
     timings = {"synth_seconds": synth_seconds, "tokenize_seconds": tokenize_seconds}

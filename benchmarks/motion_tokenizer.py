@@ -76,6 +76,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # windows played 1x, 2x or 3x faster (every k-th frame): the generator's motions are slow next to mocap
     "experts_s4_k1024_speed3": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 3}),
     "experts_s4_k1024_speed2": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 2}),
+    # rate-distortion: 8 ids per latent step (2 per frame) from the same single codebook
+    "experts_s8_k1024_speed2": (VQ, {"scale": 8, "codebook_size": 1024}, {"max_speed": 2}),
 }
 QUICK_VARIANTS = ["experts_s4_k1024", "single_s4_k1024", "experts_s1_k1024"]
 

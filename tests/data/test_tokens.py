@@ -3,7 +3,10 @@ carry over, a killed run resumes to the same bytes, and every mismatch is refuse
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from unimo.data.shards.frames import frames_to_tensor
 from unimo.data.shards.manifest import read_manifest
 from unimo.data.shards.reader import TarSamples
 from unimo.data.shards.sample import MOTION, VIDEO, motion_from_npz_bytes
-from unimo.data.shards.skips import SkipReporter
+from unimo.data.shards.skips import ShardDataError, SkipReporter
 from unimo.data.tokens import build as token_build
 from unimo.data.tokens import tokenize_shards
 from unimo.data.tokens.sample import TOKEN_MEMBERS, decode_window
@@ -158,3 +161,36 @@ def test_cli_tokenize_writes_beside_the_source(tmp_path, tiny_shards, tokenizers
     out = capsys.readouterr().out
     assert "12 shards, 12 clips" in out  # one non-overlapping 17-frame window per 24-frame clip
     assert json.loads((tmp_path / "raw_tokens" / "manifest.json").read_text())["source"]["stride"] == 17
+
+
+def test_decode_workers_give_the_same_bytes(tmp_path, token_dir, tiny_shards, tokenizers) -> None:
+    out = tmp_path / "tokens"
+    tokenize_shards(out, tiny_spec(tiny_shards, tokenizers, stride=4, workers=2), progress=False)
+    for shard in token_dir.glob("shard-*.tar"):
+        assert (out / shard.name).read_bytes() == shard.read_bytes(), shard.name
+
+
+def _copy_with_broken_video(source: Path, dest: Path, shard: str) -> str:
+    """Copy a shard folder; in ``shard`` replace the first clip's video by bytes no decoder reads."""
+    shutil.copytree(source, dest)
+    with tarfile.open(source / shard) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
+    broken = next(m.name for m, _ in members if m.name.endswith(".mp4"))
+    with tarfile.open(dest / shard, "w") as tar:
+        for member, data in members:
+            data = b"not a video" if member.name == broken else data
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return broken.split(".", 1)[0]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_undecodable_clip_is_reported_by_every_path(tmp_path, tiny_shards, tokenizers, workers) -> None:
+    key = _copy_with_broken_video(tiny_shards, tmp_path / "raw", "shard-000003.tar")
+    reporter = SkipReporter("warn")
+    spec = tiny_spec(tmp_path / "raw", tokenizers, stride=4, workers=workers)
+    manifest = tokenize_shards(tmp_path / "warn", spec, progress=False, reporter=reporter)
+    assert reporter.total == 1 and manifest["num_clips"] == 22  # 11 clips x 2 windows
+    with pytest.raises(ShardDataError, match=f"shard-000003.tar: {key}: "):
+        tokenize_shards(tmp_path / "strict", tiny_spec(tmp_path / "raw", tokenizers, workers=workers,
+                                                       error_policy="strict"), progress=False)

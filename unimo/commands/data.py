@@ -78,8 +78,8 @@ def pack(videos: str | None = None, motions: str | None = None, out: str | None 
 def tokenize(source: str = "data/synth_joint", out: str | None = None,
              video_tokenizer: str = "unimo/assets/tokenizers/video.pt",
              motion_tokenizer: str = "unimo/assets/tokenizers/motion.pt", num_frames: int = 17,
-             stride: int | None = None, size: int | None = None, batch_size: int = 16, device: str = "auto",
-             error_policy: Literal["warn", "strict"] = "warn") -> None:
+             stride: int | None = None, size: int | None = None, batch_size: int = 16, workers: int = 0,
+             device: str = "auto", error_policy: Literal["warn", "strict"] = "warn") -> None:
     """Run the frozen tokenizers once over a shard folder and store the ids as token shards (resumable).
 
     Train from them with ``data.class_path: TokenShardDataModule`` (configs/ablations/joint_tokens.yaml).
@@ -93,6 +93,8 @@ def tokenize(source: str = "data/synth_joint", out: str | None = None,
         stride: Frames between window starts; None: num_frames (non-overlapping windows).
         size: Resize the shorter side and centre-crop to size x size; None keeps the stored size.
         batch_size: Windows per tokenizer call.
+        workers: Processes decoding the source videos while the tokenizers run (0: this process; on a GPU
+            machine decoding is the slow part, so use most of the CPU cores).
         device: "auto" (CUDA when available), "cpu", "cuda", ...
         error_policy: "warn" skips (and counts) damaged or too short clips, "strict" stops at the first.
     """
@@ -102,7 +104,8 @@ def tokenize(source: str = "data/synth_joint", out: str | None = None,
 
     out = out or str(Path(source).with_name(Path(source).name + "_tokens"))
     spec = TokenizeSpec(source_dir=source, video_tokenizer=video_tokenizer, motion_tokenizer=motion_tokenizer,
-                        num_frames=num_frames, stride=stride, size=size, batch_size=batch_size, device=device,
+                        num_frames=num_frames, stride=stride, size=size, batch_size=batch_size, workers=workers,
+                        device=device,
                         error_policy=error_policy)
     reporter = SkipReporter(error_policy)
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -31,8 +31,9 @@ from unimo.data.shards.sample import MOTION, VIDEO, json_bytes
 from unimo.data.shards.skips import SkipReporter
 from unimo.data.shards.writer import shard_name, write_shard
 from unimo.data.tokens.checks import check_windows, load_pair
+from unimo.data.tokens.decode_pool import DecodedClip, WindowSpec, decode_pool, decoded_clips
 from unimo.data.tokens.sample import TokenWindow, encode_window, id_dtype
-from unimo.data.tokens.windows import ClipWindow, clip_windows
+from unimo.data.tokens.windows import ClipWindow
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.identity import tokenizer_fingerprint, tokenizer_identity
 
@@ -51,6 +52,7 @@ class TokenizeSpec:
         stride: Frames between window starts; None: ``num_frames`` (non-overlapping windows).
         size: Resize the shorter side and centre-crop to ``size x size``; None keeps the stored size.
         batch_size: Windows per tokenizer call.
+        workers: Processes decoding source shards while the tokenizers run (0: decode in this process).
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
         error_policy: ``"warn"``: skip and count damaged or too short source clips; ``"strict"``: raise.
     """
@@ -62,10 +64,13 @@ class TokenizeSpec:
     stride: int | None = None
     size: int | None = None
     batch_size: int = 16
+    workers: int = 0
     device: str = "auto"
     error_policy: Literal["warn", "strict"] = "warn"
 
     def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"TokenizeSpec.workers: expected >= 0, got {self.workers}")
         for name in ("num_frames", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"TokenizeSpec.{name}: expected >= 1, got {getattr(self, name)}")
@@ -106,10 +111,14 @@ def tokenize_shards(out_dir: str | Path, spec: TokenizeSpec, progress: bool = Tr
     reader = TarSamples(reporter, required=(VIDEO, MOTION), wanted=(VIDEO, MOTION),
                         expected=expected_clips(source_manifest))
     clips = {s["name"]: int(s["num_clips"]) for s in source_manifest["shards"]}
+    windows = WindowSpec(spec.num_frames, spec.stride or spec.num_frames, spec.size)
     with tqdm(total=sum(clips.values()), initial=sum(clips.values()) - sum(clips[names[i]] for i in pending),
-              unit="clip", desc=f"tokenize {out_dir.name}", disable=not progress) as bar:
+              unit="clip", desc=f"tokenize {out_dir.name}", disable=not progress) as bar, \
+            decode_pool(spec.workers) as pool:
         for index in pending:
-            samples = shard_windows(source_dir / names[index], reader, reporter, runner, spec, bar)
+            url = source_dir / names[index]
+            decoded = decoded_clips(reader.read_shard(str(url)), windows, pool, in_flight=4 * spec.workers)
+            samples = tokenized(shard_windows(decoded, str(url), reporter, bar), runner, spec.batch_size)
             write_shard(out_dir / shard_name(index), samples)
     splits = {split: [shard_name(names.index(n)) for n in members]
               for split, members in source_manifest.get("splits", {}).items()}
@@ -140,22 +149,25 @@ def build_identity(spec: TokenizeSpec, source_manifest: dict[str, Any], video_to
                 "motion": tokenizer_identity(motion_tokenizer, Path(spec.motion_tokenizer).resolve())}}
 
 
-def shard_windows(url: Path, reader: TarSamples, reporter: SkipReporter, runner: TokenizerRunner,
-                  spec: TokenizeSpec, bar: tqdm) -> Iterator[dict[str, bytes | str]]:
-    """Yield the encoded token samples of one source shard, tokenizing windows in batches of one shape."""
-    pending: list[ClipWindow] = []
-    for raw in reader.read_shard(str(url)):
-        try:
-            windows = clip_windows(raw, spec.num_frames, spec.stride or spec.num_frames, spec.size)
-        except (ValueError, KeyError, OSError, EOFError) as exc:
-            reporter.report(str(url), raw["__key__"], f"{type(exc).__name__}: {exc}")
-            windows = []
+def shard_windows(clips: Iterable[DecodedClip], url: str, reporter: SkipReporter,
+                  bar: tqdm) -> Iterator[ClipWindow]:
+    """Yield the windows of a shard's decoded clips; report the clips that could not be used."""
+    for clip in clips:
         bar.update(1)
-        for window in windows:
-            if pending and (len(pending) == spec.batch_size or window.video.shape != pending[0].video.shape):
-                yield from map(encode_window, runner(pending))
-                pending = []
-            pending.append(window)
+        if clip.error is not None:
+            reporter.report(url, clip.key, clip.error)
+        yield from clip.windows
+
+
+def tokenized(windows: Iterable[ClipWindow], runner: TokenizerRunner,
+              batch_size: int) -> Iterator[dict[str, bytes | str]]:
+    """Yield the encoded token samples of ``windows``, tokenized in batches of one shape."""
+    pending: list[ClipWindow] = []
+    for window in windows:
+        if pending and (len(pending) == batch_size or window.video.shape != pending[0].video.shape):
+            yield from map(encode_window, runner(pending))
+            pending = []
+        pending.append(window)
     if pending:
         yield from map(encode_window, runner(pending))
 
