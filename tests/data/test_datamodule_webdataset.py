@@ -117,7 +117,7 @@ def test_motion_only_batches_have_no_video(data_dir):
 def test_damaged_shard_counted_and_logged(data_dir):
     broken = data_dir / "shard-000002.tar"  # a train shard: clips 4 and 5
     data = broken.read_bytes()
-    broken.write_bytes(data[: data.index(b"synth-0000005.motion.npz")])  # cut inside the second sample
+    broken.write_bytes(data[: data.index(b"synth-0000005.motion.npz") + 612])  # cut in its data (header: 512)
     dm = WebDatasetDataModule(str(data_dir), batch_size=3, num_workers=2, num_frames=4, shuffle_buffer=0)
     dm.setup("fit")
     batches = [dm.on_before_batch_transfer(b, 0) for b in dm.train_dataloader()]  # records cross processes

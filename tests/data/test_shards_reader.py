@@ -83,7 +83,8 @@ def test_motion_only_ignores_broken_video(write_clips):
 def test_truncated_shard_counts_every_lost_sample(write_clips, tmp_path):
     url = write_clips(n=5)
     data = (tmp_path / "shard-000000.tar").read_bytes()
-    (tmp_path / "shard-000000.tar").write_bytes(data[: len(data) // 2])
+    cut = data.index(b"clip-2.video.mp4") + 512 + 100  # inside clip 2's video bytes (a header is 512)
+    (tmp_path / "shard-000000.tar").write_bytes(data[:cut])
     clips, reporter = load(url, expected=5)
     assert reporter.total == 5 - len(clips) and len(clips) in (1, 2, 3)
     (record,) = clips[-1]["skipped"]  # the end-of-stream report still reaches the consumer

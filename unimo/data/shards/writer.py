@@ -69,8 +69,10 @@ def write_shard(path: Path, samples: Iterable[dict[str, bytes | str]]) -> ShardI
     tmp = temp_path(path)
     try:
         with open(tmp, "wb") as f:
-            # mtime=0 and no auto-encoding: identical samples give identical tar bytes.
-            with wds.TarWriter(f, encoder=False, mtime=0.0) as writer:
+            # mtime=0 and no auto-encoding: identical samples give identical tar bytes. An int, not 0.0:
+            # tarfile writes a float mtime as an extra PAX header per member, which made shards ~8% bigger
+            # and their parsing 2x slower (webdataset.TarWriter ignores its own format argument).
+            with wds.TarWriter(f, encoder=False, mtime=0) as writer:
                 for sample in samples:
                     writer.write(sample)
         tmp.replace(path)
