@@ -76,6 +76,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # windows played 1x, 2x or 3x faster (every k-th frame): the generator's motions are slow next to mocap
     "experts_s4_k1024_speed3": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 3}),
     "experts_s4_k1024_speed2": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 2}),
+    "fsq_s4_1000_speed2": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]}, {"max_speed": 2}),
     # rate-distortion: 8 ids per latent step (2 per frame) from the same single codebook
     "experts_s8_k1024_speed2": (VQ, {"scale": 8, "codebook_size": 1024}, {"max_speed": 2}),
 }
@@ -114,6 +115,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--export", type=Path, default=None,
                    help="export the main variant's tokenizer here (fp16 weights, with provenance)")
     p.add_argument("--export-dir", type=Path, default=None, help="export every variant here as <variant>.pt")
+    p.add_argument("--real-speeds", type=float, nargs="+", default=[], metavar="FACTOR",
+                   help="with --evaluate: also score the real clips played FACTOR times as fast (resampled "
+                        "to fps / FACTOR): how much of their error is speed")
     p.add_argument("--evaluate", type=Path, nargs="+", default=None, metavar="EXPORT",
                    help="score these exported tokenizers (no training); rows are named by file stem")
     args = p.parse_args(argv)
@@ -353,6 +357,9 @@ def evaluate_exports(args: argparse.Namespace, t0: float) -> dict[str, Any]:
                "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2)}
         row["synthetic"] = evaluate(tokenizer, [eval_data.to(args.device)])
         row["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
+        row["real_by_speed"] = {f"x{factor:g}": {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in
+                                                 real_motions(args.real_dir, args.fps / factor).items()}
+                                for factor in args.real_speeds}
         results["variants"][path.stem] = row
         print(f"{path}: synthetic {row['synthetic']} | real {row['real']}", flush=True)
     return finish(args, results, args.evaluate[0].stem, t0)
