@@ -10,6 +10,10 @@ will: the data (frame size, framing, number of clips) is the limit.
 The stem is a patchify convolution onto 32x32 maps whatever the frame size, so 64 and 128 px frames cost the
 trunk the same and every pixel enters the network.
 
+``--video-tokenizer FILE`` runs every clip through that tokenizer (encode, decode) before the probe sees it:
+the pose the video *ids* can carry at most. Next to the raw-frame figure it says whether the tokenizer or
+what comes after it (data, GPT) loses the pose.
+
 Usage (shard folders from ``python benchmarks/joint.py --synth-only --data-dir D ...``)::
 
     python benchmarks/v2m_pixel_probe.py --data D [--extra MORE ...] [--every 4 --epochs 2] --out p.json
@@ -39,6 +43,8 @@ from unimo.data.shards.reader import TarSamples  # noqa: E402
 from unimo.data.shards.sample import MOTION, VIDEO  # noqa: E402
 from unimo.data.shards.skips import SkipReporter  # noqa: E402
 from unimo.metrics.motion import PAMPJPE  # noqa: E402
+from unimo.tokenizers.base import Tokenizer  # noqa: E402
+from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
 
 MAP_SIZE = 32  # the stem's output maps, whatever the frame size
@@ -54,24 +60,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--width", type=int, default=48)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--video-tokenizer", type=Path, default=None,
+                   help="round-trip every clip through this video tokenizer first (encode + decode)")
     p.add_argument("--out", type=Path, default=Path("/tmp/v2m_pixel_probe.json"))
     return p.parse_args(argv)
 
 
-def load_split(data: Path, split: str, every: int) -> tuple[torch.Tensor, torch.Tensor]:
+def load_split(data: Path, split: str, every: int,
+               round_trip: Tokenizer | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Return uint8 frames ``(N, 3, H, W)`` and body-frame joints ``(N, 22, 3)`` of every ``every``-th frame
-    of every clip of ``split``."""
+    of every clip of ``split``; with ``round_trip``, the frames as that video tokenizer reconstructs them."""
     manifest = read_manifest(data)
     if manifest is None:
         raise FileNotFoundError(f"{data}: no shard manifest (make one with benchmarks/joint.py --synth-only)")
     frames_per_clip = min(int(s["min_frames"]) for s in manifest["shards"])
     reporter = SkipReporter("strict")
-    decoder = ClipDecoder(reporter, num_frames=(frames_per_clip - 1) // every + 1, frame_stride=every)
+    if round_trip is None:
+        decoder = ClipDecoder(reporter, num_frames=(frames_per_clip - 1) // every + 1, frame_stride=every)
+    else:  # the tokenizer needs consecutive frames, 1 + 4k of them
+        decoder = ClipDecoder(reporter, num_frames=1 + (frames_per_clip - 1) // 4 * 4)
     frames, joints = [], []
     reader = TarSamples(reporter, (VIDEO, MOTION))
     for clip in clip_pipeline(split_urls(data, manifest, split), reader, decoder):
-        frames.append(((clip["video"] + 1) * 127.5).round().to(torch.uint8))  # (T, 3, H, W)
-        motion = clip["motion"].clone()  # (T, 79)
+        video, motion = clip["video"], clip["motion"].clone()  # (T, 3, H, W), (T, 79)
+        if round_trip is not None:
+            with torch.no_grad():
+                video = round_trip.decode(round_trip.encode(video[None]))[0].clamp(-1, 1)[::every]
+            motion = motion[::every]
+        frames.append(((video + 1) * 127.5).round().to(torch.uint8))
         motion[:, ORIENT_SLICE] = 0
         motion[:, TRANSL_SLICE] = 0
         with torch.no_grad():
@@ -141,11 +157,12 @@ def train(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor,
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
-    parts = [load_split(args.data, "train", args.every)]
+    round_trip = None if args.video_tokenizer is None else load_tokenizer(args.video_tokenizer).float().eval()
+    parts = [load_split(args.data, "train", args.every, round_trip)]
     splits = ("train", "val", "test")
-    parts += [load_split(folder, split, args.every) for folder in args.extra for split in splits]
+    parts += [load_split(folder, split, args.every, round_trip) for folder in args.extra for split in splits]
     train_frames, train_joints = (torch.cat(column) for column in zip(*parts, strict=True))
-    test = load_split(args.data, "test", args.every)
+    test = load_split(args.data, "test", args.every, round_trip)
     size = train_frames.shape[-1]
     print(f"{len(train_frames)} training frames, {len(test[0])} test frames, {size} px", flush=True)
     model = pose_cnn(size, args.width)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from unimo.data.shards.reader import RawSample
-from unimo.data.tokens.windows import ClipWindow, clip_windows
+from unimo.data.tokens.windows import ClipFrames, ClipWindow, clip_frames
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -28,7 +28,7 @@ DECODE_ERRORS = (ValueError, KeyError, OSError, EOFError)
 
 @dataclass(frozen=True)
 class WindowSpec:
-    """How clips are cut: window length, stride and optional square size (see ``clip_windows``)."""
+    """How clips are cut: window length, stride and optional square size (see ``clip_frames``)."""
 
     num_frames: int
     stride: int
@@ -37,20 +37,23 @@ class WindowSpec:
 
 @dataclass
 class DecodedClip:
-    """The windows of one source clip, or why it could not be used (``error``, windows empty)."""
+    """One decoded source clip, or why it could not be used (``error``, ``frames`` None)."""
 
     key: str
-    windows: list[ClipWindow]
+    frames: ClipFrames | None
     error: str | None = None
+
+    @property
+    def windows(self) -> list[ClipWindow]:
+        return [] if self.frames is None else self.frames.windows()
 
 
 def decode_clip(raw: RawSample, windows: WindowSpec) -> DecodedClip:
-    """Decode one raw sample and cut it into windows; a damaged or too short clip gives ``error``."""
+    """Decode one raw sample up to its last window; a damaged or too short clip gives ``error``."""
     try:
-        cut = clip_windows(raw, windows.num_frames, windows.stride, windows.size)
-        return DecodedClip(raw["__key__"], cut)
+        return DecodedClip(raw["__key__"], clip_frames(raw, windows.num_frames, windows.stride, windows.size))
     except DECODE_ERRORS as exc:
-        return DecodedClip(raw["__key__"], [], f"{type(exc).__name__}: {exc}")
+        return DecodedClip(raw["__key__"], None, f"{type(exc).__name__}: {exc}")
 
 
 @contextmanager

@@ -43,8 +43,27 @@ def window_starts(total: int, num_frames: int, stride: int) -> list[int]:
     return list(range(0, total - num_frames + 1, stride))
 
 
-def clip_windows(raw: RawSample, num_frames: int, stride: int, size: int | None) -> list[ClipWindow]:
-    """Decode a raw shard sample once and cut it into windows.
+@dataclass
+class ClipFrames:
+    """A decoded clip and where its windows start: the windows are views of one frame tensor, so a clip
+    crosses a process boundary once, not once per window."""
+
+    clip: str
+    fps: float
+    video: torch.Tensor  # (N, 3, H, W) in [-1, 1], N = last window's end
+    motion: torch.Tensor  # (N', 79), N' >= N
+    starts: list[int]
+    num_frames: int
+
+    def windows(self) -> list[ClipWindow]:
+        """Return the clip's windows (views of ``video`` and ``motion``)."""
+        t = self.num_frames
+        return [ClipWindow(self.clip, s, self.fps, self.video[s:s + t], self.motion[s:s + t])
+                for s in self.starts]
+
+
+def clip_frames(raw: RawSample, num_frames: int, stride: int, size: int | None) -> ClipFrames:
+    """Decode a raw shard sample once, up to the end of its last whole window.
 
     Raises:
         ValueError: The clip is shorter than ``num_frames``, or its video and motion disagree (naming both).
@@ -59,7 +78,6 @@ def clip_windows(raw: RawSample, num_frames: int, stride: int, size: int | None)
         raise ValueError(f"video is {fps:g} fps but motion is {motion.fps:g} fps")
     if len(frames) < last:
         raise ValueError(f"video has {len(frames)} frames but motion has {motion.num_frames}")
-    video = frames_to_tensor(frames, size)  # (N, 3, S, S)
-    params = motion.to_tensor()  # (N', 79)
-    return [ClipWindow(raw["__key__"], s, float(motion.fps), video[s:s + num_frames],
-                       params[s:s + num_frames]) for s in starts]
+    return ClipFrames(raw["__key__"], float(motion.fps), frames_to_tensor(frames, size), motion.to_tensor(),
+                      starts, num_frames)
+
