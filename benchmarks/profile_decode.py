@@ -31,6 +31,8 @@ def profile_steps(args: argparse.Namespace) -> dict:
     device = torch.device("cuda")
     model = GPTBackbone(vocab_sizes=VOCAB, max_seq_len=args.context + 64, **PRESETS[args.size])
     model = model.to(device).eval()
+    if args.compiled != "none":  # the kernels of generate_speed's graph_compiled path
+        model.compile_decoding(args.compiled)
     prompt, schedule = prompt_and_schedule(args.batch, args.context, args.steps + 1, VOCAB, device)
     token = torch.zeros(args.batch, dtype=torch.long, device=device)
     with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
@@ -59,6 +61,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--top", type=int, default=15)
+    p.add_argument("--compiled", default="none", choices=["none", "matmul", "flex"],
+                   help="compile the blocks first (compile_decoding with this one-token attention kernel)")
     p.add_argument("--out", default="benchmarks/results")
     args = p.parse_args(argv)
     report = {"device": device_name("cuda"), "git_commit": git_commit(), "config": vars(args),

@@ -104,9 +104,8 @@ def tokenize(source: str = "data/synth_joint", out: str | None = None,
 
     out = out or str(Path(source).with_name(Path(source).name + "_tokens"))
     spec = TokenizeSpec(source_dir=source, video_tokenizer=video_tokenizer, motion_tokenizer=motion_tokenizer,
-                        num_frames=num_frames, stride=stride, size=size, batch_size=batch_size, workers=workers,
-                        device=device,
-                        error_policy=error_policy)
+                        num_frames=num_frames, stride=stride, size=size, batch_size=batch_size,
+                        workers=workers, device=device, error_policy=error_policy)
     reporter = SkipReporter(error_policy)
     try:
         tokenize_shards(out, spec, progress=True, reporter=reporter)
