@@ -67,10 +67,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     report = {"device": device_name("cuda"), "git_commit": git_commit(), "config": vars(args),
               **profile_steps(args)}
+    blocks = "eager" if args.compiled == "none" else f"compiled blocks, {args.compiled} attention"
     title = f"# One decode step ({args.size}, context {args.context}, batch {args.batch}; {report['device']})"
     lines = [title,
              "", f"GPU kernel time per step: {report['gpu_kernel_us_per_step']:.0f} us in "
-             f"{report['kernels_per_step']:.0f} kernels (eager static cache).", "",
+             f"{report['kernels_per_step']:.0f} kernels (static cache, {blocks}).", "",
              "| op | calls/step | self GPU us/step |", "|---|---:|---:|"]
     lines += [f"| `{o['name']}` | {o['calls_per_step']:.0f} | {o['self_gpu_us_per_step']:.1f} |"
               for o in report["top_ops"]]
