@@ -40,10 +40,10 @@ def git_commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def write_cpu_report(path: Path, result: dict[str, Any], args: Any) -> dict[str, Any]:
-    """Add the run's provenance (config, CPU, torch, commit) to ``result``, write it to ``path`` as JSON
+def write_cpu_report(path: Path, result: dict[str, Any], args: Any, device: str = "cpu") -> dict[str, Any]:
+    """Add the run's provenance (config, device, torch, commit) to ``result``, write it to ``path`` as JSON
     (atomically) and print it without its ``log``; return the report."""
-    report = {**result, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name("cpu"),
+    report = {**result, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name(device),
               "torch": torch.__version__, "git_commit": git_commit()}
     write_atomic(path, json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "log"}), flush=True)

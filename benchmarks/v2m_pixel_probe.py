@@ -62,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--video-tokenizer", type=Path, default=None,
                    help="round-trip every clip through this video tokenizer first (encode + decode)")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--out", type=Path, default=Path("/tmp/v2m_pixel_probe.json"))
     return p.parse_args(argv)
 
@@ -85,7 +86,9 @@ def load_split(data: Path, split: str, every: int,
         video, motion = clip["video"], clip["motion"].clone()  # (T, 3, H, W), (T, 79)
         if round_trip is not None:
             with torch.no_grad():
-                video = round_trip.decode(round_trip.encode(video[None]))[0].clamp(-1, 1)[::every]
+                device = next(round_trip.parameters()).device
+                video = round_trip.decode(round_trip.encode(video[None].to(device)))[0].clamp(-1, 1)[::every]
+                video = video.cpu()
             motion = motion[::every]
         frames.append(((video + 1) * 127.5).round().to(torch.uint8))
         motion[:, ORIENT_SLICE] = 0
@@ -120,7 +123,7 @@ def as_input(frames: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def pa_mpjpe(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor) -> float:
     model.eval()
-    metric = PAMPJPE()
+    metric = PAMPJPE().to(frames.device)
     for i in range(0, len(frames), 512):
         pred = model(as_input(frames[i:i + 512])).view(-1, *joints.shape[1:])
         metric.update(pred[None], joints[i:i + 512][None])
@@ -138,7 +141,7 @@ def train(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor,
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
     start, log = time.perf_counter(), []
     for epoch in range(args.epochs):
-        order = torch.randperm(len(frames))
+        order = torch.randperm(len(frames), device=frames.device)
         for i in range(0, len(order) - args.batch_size + 1, args.batch_size):
             idx = order[i:i + args.batch_size]
             pred = model(as_input(frames[idx])).view(-1, *joints.shape[1:])
@@ -157,7 +160,9 @@ def train(model: nn.Module, frames: torch.Tensor, joints: torch.Tensor,
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
-    round_trip = None if args.video_tokenizer is None else load_tokenizer(args.video_tokenizer).float().eval()
+    round_trip = None
+    if args.video_tokenizer is not None:
+        round_trip = load_tokenizer(args.video_tokenizer, map_location=args.device).float().eval()
     parts = [load_split(args.data, "train", args.every, round_trip)]
     splits = ("train", "val", "test")
     parts += [load_split(folder, split, args.every, round_trip) for folder in args.extra for split in splits]
@@ -165,14 +170,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     test = load_split(args.data, "test", args.every, round_trip)
     size = train_frames.shape[-1]
     print(f"{len(train_frames)} training frames, {len(test[0])} test frames, {size} px", flush=True)
-    model = pose_cnn(size, args.width)
+    train_frames, train_joints = train_frames.to(args.device), train_joints.to(args.device)
+    test = (test[0].to(args.device), test[1].to(args.device))
+    model = pose_cnn(size, args.width).to(args.device)
     log = train(model, train_frames, train_joints, test, args)
-    mean_pose = PAMPJPE()
+    mean_pose = PAMPJPE().to(args.device)
     mean_pose.update(train_joints.mean(0).expand_as(test[1])[None], test[1][None])
     result = {"frame_size": size, "train_frames": len(train_frames), "test_frames": len(test[0]),
               "pa_mpjpe_mm": log[-1]["test_pa_mpjpe_mm"],
               "mean_pose_pa_mpjpe_mm": round(float(mean_pose.compute()), 2), "log": log}
-    return write_cpu_report(args.out, result, args)
+    return write_cpu_report(args.out, result, args, args.device)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=6e-4)
+    p.add_argument("--person-weight", type=float, default=0.0,
+                   help="L1 weight of the person's pixels is 1 + this (the renderer's coverage; 0: plain L1)")
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--channels", type=int, default=64)
     p.add_argument("--channel-mult", type=int, nargs="+", default=[1, 2, 2, 4])
@@ -116,16 +118,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------------------------------------- data
-def _one_clip(job: tuple[int, int, int]) -> np.ndarray:
+def _one_clip(job: tuple[int, int, int, bool]) -> np.ndarray:
     from unimo.data.synthetic.clip import generate_clip
 
-    seed, frames, size = job
-    return generate_clip(seed, frames, size, fps=20.0).frames  # (T, H, W, 3) uint8
+    seed, frames, size, alpha = job
+    clip = generate_clip(seed, frames, size, fps=20.0, with_alpha=alpha)
+    if not alpha:
+        return clip.frames  # (T, H, W, 3) uint8
+    return np.concatenate([clip.frames, clip.alpha[..., None]], -1)  # (T, H, W, 4): RGB + coverage
 
 
-def synthetic_clips(first_seed: int, num: int, frames: int, size: int, workers: int) -> torch.Tensor:
-    """Return ``num`` generated clips as uint8 ``(N, T, H, W, 3)``."""
-    jobs = [(first_seed + i, frames, size) for i in range(num)]
+def synthetic_clips(first_seed: int, num: int, frames: int, size: int, workers: int,
+                    alpha: bool = False) -> torch.Tensor:
+    """Return ``num`` generated clips as uint8 ``(N, T, H, W, 3)`` (``(..., 4)`` with the person's coverage
+    as a fourth channel when ``alpha``)."""
+    jobs = [(first_seed + i, frames, size, alpha) for i in range(num)]
     if workers <= 1:
         return torch.from_numpy(np.stack([_one_clip(j) for j in jobs]))
     with single_thread_pool(workers) as pool:
@@ -133,8 +140,8 @@ def synthetic_clips(first_seed: int, num: int, frames: int, size: int, workers: 
 
 
 def to_video(frames: torch.Tensor) -> torch.Tensor:
-    """Map uint8 ``(B, T, H, W, 3)`` to float ``(B, T, 3, H, W)`` in ``[-1, 1]``."""
-    return frames.permute(0, 1, 4, 2, 3).float() / 127.5 - 1
+    """Map uint8 ``(B, T, H, W, 3)`` to float ``(B, T, 3, H, W)`` in ``[-1, 1]`` (drops a 4th channel)."""
+    return frames[..., :3].permute(0, 1, 4, 2, 3).float() / 127.5 - 1
 
 
 def resize_crop(frames: np.ndarray, size: int) -> torch.Tensor:
@@ -167,14 +174,20 @@ def real_clips(real_dir: Path, frames: int, size: int, per_video: int = 4) -> di
 
 
 # ---------------------------------------------------------------------------------------------- training
-def sample_batch(data: torch.Tensor, batch_size: int, frames: int, gen: torch.Generator) -> torch.Tensor:
-    """Random clips, windows and flips of uint8 ``data`` (any device): ``(B, T, 3, H, W)`` in [-1, 1]."""
+def sample_batch(data: torch.Tensor, batch_size: int, frames: int, gen: torch.Generator,
+                 person_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Random clips, windows and flips of uint8 ``data`` (any device): ``(B, T, 3, H, W)`` in [-1, 1], and
+    with ``person_weight`` the per-pixel L1 weights ``1 + person_weight * coverage`` ``(B, T, 1, H, W)``."""
     idx = torch.randint(0, data.shape[0], (batch_size,), generator=gen)
     start = torch.randint(0, data.shape[1] - frames + 1, (batch_size,), generator=gen)
     flip = (torch.rand(batch_size, generator=gen) < 0.5).to(data.device)
     window = start[:, None] + torch.arange(frames)  # (B, T)
-    video = to_video(data[idx[:, None].to(data.device), window.to(data.device)])  # (B, T, 3, H, W)
-    return torch.where(flip[:, None, None, None, None], video.flip(-1), video)
+    clips = data[idx[:, None].to(data.device), window.to(data.device)]  # (B, T, H, W, C)
+    clips = torch.where(flip[:, None, None, None, None], clips.flip(-2), clips)
+    if not person_weight:
+        return to_video(clips), None
+    weight = 1 + person_weight * clips[..., 3:].permute(0, 1, 4, 2, 3).float() / 255  # (B, T, 1, H, W)
+    return to_video(clips), weight
 
 
 def lr_factor(progress: float, step: int, warmup: int) -> float:
@@ -193,9 +206,9 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         progress = max(step / args.steps, (time.perf_counter() - start) / args.seconds)
         for group in opt.param_groups:
             group["lr"] = args.lr * lr_factor(progress, step, args.warmup)
-        video = sample_batch(data, args.batch_size, args.frames, gen)  # data already on the device
+        video, weight = sample_batch(data, args.batch_size, args.frames, gen, args.person_weight)  # on device
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
-            losses = tokenizer.loss(video)
+            losses = tokenizer.loss(video, weight)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         torch.nn.utils.clip_grad_norm_(tokenizer.parameters(), 1.0)
@@ -388,13 +401,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     # Generate everything before CUDA is initialised (the worker processes are forked).
     train_data = None if args.evaluate else synthetic_clips(0, args.train_clips, args.clip_frames, args.size,
-                                                            args.workers)
+                                                            args.workers, alpha=args.person_weight > 0)
     eval_data = {
         size: to_video(synthetic_clips(EVAL_SEED, args.eval_clips, args.frames, size, args.workers))
         for size in args.eval_sizes
     }
     if train_data is not None:
-        train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3); batches are cut on the device
+        train_data = train_data.to(args.device)  # uint8 (N, T, H, W, 3 or 4); batches are cut on the device
     gen_seconds = round(time.perf_counter() - t0, 1)
     train_clips = 0 if train_data is None else args.train_clips
     print(f"generated {train_clips} + {args.eval_clips} clips in {gen_seconds} s", flush=True)

@@ -89,7 +89,7 @@ def run(
         factor = step / args.warmup if step <= args.warmup else cosine
         for group in opt.param_groups:
             group["lr"] = args.lr * factor
-        video = sample_batch(train, args.batch_size, args.frames, gen).to(args.device)  # (B, T, 3, H, W)
+        video = sample_batch(train, args.batch_size, args.frames, gen)[0].to(args.device)  # (B, T, 3, H, W)
         with torch.autocast(device_type, dtype=torch.bfloat16, enabled=args.bf16):
             losses = tok.loss(video)
         opt.zero_grad(set_to_none=True)

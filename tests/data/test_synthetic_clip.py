@@ -41,6 +41,13 @@ def test_same_seed_same_clip_and_motion_matches_generate_motion(clip: SyntheticC
     assert not np.array_equal(generate_clip(6, 16, 64, 15.0).frames, clip.frames)
 
 
+def test_alpha_on_request_covers_the_person_only(clip: SyntheticClip) -> None:
+    assert clip.alpha is None
+    with_alpha = generate_clip(5, 16, 64, 15.0, with_alpha=True)
+    assert np.array_equal(with_alpha.frames, clip.frames)  # asking for coverage changes no pixel
+    assert with_alpha.alpha.shape == (16, 64, 64) and 0 < (with_alpha.alpha > 0).mean() < 0.6
+
+
 def test_projected_joints_land_on_the_rendered_body(clip: SyntheticClip) -> None:
     orient, pose, transl, betas = motion_arrays(clip.motion)
     joints = BodyMesh(betas).joints(orient, pose, transl)  # (T, 22, 3)

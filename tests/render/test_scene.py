@@ -44,6 +44,17 @@ def test_person_is_drawn_where_projected_and_shaded() -> None:
     assert len(np.unique(frames[0].reshape(-1, 3), axis=0)) > 30
 
 
+def test_alpha_marks_the_person_and_leaves_the_frames_alone() -> None:
+    look = sample_appearance(np.random.default_rng(0))
+    args = (_standing(), _front_camera(64), look, None)
+    plain = render_person(*args, supersample=2)
+    frames, alpha = render_person(*args, supersample=2, return_alpha=True)
+    assert np.array_equal(frames, plain) and alpha.shape == (2, 64, 64) and alpha.dtype == np.uint8
+    assert (frames[alpha == 0] == 128).all()  # uncovered pixels show only the grey backdrop
+    assert alpha.max() == 255 and 0 < (alpha > 0).mean() < 0.3  # a standing person, a small part of the frame
+    assert len(np.unique(alpha)) > 3  # anti-aliased edges: partial coverage
+
+
 def test_vertex_colours_follow_the_garments() -> None:
     look = sample_appearance(np.random.default_rng(3))
     mesh = BodyMesh(np.zeros(10))

@@ -164,3 +164,18 @@ def test_residual_layout_is_opt_in_and_the_shipped_tokenizer_loads() -> None:
     assert tok.init_args.get("residual", False) is True  # session 4 retrain (DC-AE layout)
     with torch.no_grad():
         assert tok.decode(tok.encode(_video(5, 32, 32))).shape == (2, 5, 3, 32, 32)
+
+
+def test_person_weighted_l1_is_a_weighted_mean_over_pixels() -> None:
+    tok, video = _tiny(), _video(t=5)
+    recon = video.clone()
+    recon[:, :, :, :8] += 0.5  # error only in the top 8 rows
+    plain = tok.reconstruction_losses(video, recon)["l1"]
+    uniform = tok.reconstruction_losses(video, recon, torch.full((2, 5, 1, 32, 32), 3.0))["l1"]
+    assert torch.allclose(plain, uniform) and torch.allclose(plain, torch.tensor(0.5 / 4))
+    rows = torch.zeros(2, 5, 1, 32, 32)
+    rows[..., 8:, :] = 1  # weight only where there is no error
+    assert tok.reconstruction_losses(video, recon, rows)["l1"] < 1e-6
+    rows[..., :8, :] = 1  # everything counts again
+    assert torch.allclose(tok.reconstruction_losses(video, recon, rows)["l1"], plain)
+

@@ -34,7 +34,8 @@ def render_person(
     supersample: int = 1,
     mesh: BodyMesh | None = None,
     background_scale: float = 1.0,
-) -> np.ndarray:
+    return_alpha: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Render ``motion`` as seen by ``camera``.
 
     Args:
@@ -47,9 +48,11 @@ def render_person(
         mesh: A prebuilt ``BodyMesh`` for the motion's betas (skips rebuilding it).
         background_scale: Render the background at this fraction of the size and upsample it (0.5 is ~4x
             cheaper for moving cameras and reads as a slight depth-of-field blur).
+        return_alpha: Also return the person's coverage: which pixels show the body (training losses that
+            weight the person, who fills a small part of the frame, use it).
 
     Returns:
-        ``(T, H, W, 3)`` uint8 frames.
+        ``(T, H, W, 3)`` uint8 frames; with ``return_alpha``, also ``(T, H, W)`` uint8 coverage (255: body).
     """
     if camera.num_frames != motion.num_frames:
         raise ValueError(f"render_person: camera has {camera.num_frames} frames, motion {motion.num_frames}")
@@ -58,7 +61,10 @@ def render_person(
     verts, joints = mesh.pose(orient, pose, transl)  # (T, V, 3), (T, 22, 3)
     colour, alpha = _draw_body(verts, mesh, camera, look, supersample)
     image = colour + (1 - alpha) * _background(scene, camera, joints, background_scale)  # premultiplied over
-    return (image * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
+    frames = (image * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
+    if not return_alpha:
+        return frames
+    return frames, (alpha[..., 0] * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
 
 
 def _background(scene: Background | None, cam: Camera, joints: np.ndarray, scale: float) -> torch.Tensor:

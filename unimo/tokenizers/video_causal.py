@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 
 from unimo.tokenizers.base import TOKENIZERS, Tokenizer
 from unimo.tokenizers.causal_grid import CausalGrid
@@ -121,9 +120,20 @@ class CausalVideoTokenizer(CausalGrid, Tokenizer):
         z_q, ids = self.encode_latents(video)
         return self.decode_latents(z_q), ids
 
-    def reconstruction_losses(self, video: torch.Tensor, recon: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Return ``{"loss", "l1", "ssim"}`` for a reconstruction of ``video`` (both ``(B, T, 3, H, W)``)."""
-        l1 = F.l1_loss(recon.float(), video.float())
+    def reconstruction_losses(self, video: torch.Tensor, recon: torch.Tensor,
+                              weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Return ``{"loss", "l1", "ssim"}`` for a reconstruction of ``video`` (both ``(B, T, 3, H, W)``).
+
+        ``weight`` ``(B, T, 1, H, W)`` (>= 0) makes L1 a weighted mean over pixels: a person filling a
+        tenth of a frame otherwise counts a tenth in the loss, and the tokenizer spends its bits on the
+        background (SSIM stays unweighted).
+        """
+        error = (recon.float() - video.float()).abs()
+        if weight is None:
+            l1 = error.mean()
+        else:
+            weight = weight.float().expand_as(error)
+            l1 = (error * weight).sum() / weight.sum().clamp_min(1e-8)
         losses = {"l1": l1}
         loss = l1
         if self.ssim_weight > 0:
@@ -133,7 +143,8 @@ class CausalVideoTokenizer(CausalGrid, Tokenizer):
             losses["ssim"] = s.detach()
         return {"loss": loss, **losses}
 
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Return the training losses for video ``x``; ``"loss"`` = L1 + ``ssim_weight`` * (1 - SSIM)."""
+    def loss(self, x: torch.Tensor, weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Return the training losses for video ``x``; ``"loss"`` = L1 (weighted per pixel by ``weight``,
+        see ``reconstruction_losses``) + ``ssim_weight`` * (1 - SSIM)."""
         recon, _ = self.reconstruct(x)
-        return self.reconstruction_losses(x, recon)
+        return self.reconstruction_losses(x, recon, weight)

@@ -35,12 +35,14 @@ class SyntheticClip:
         motion: The person's SMPL-X motion in world coordinates (y up, ground y = 0).
         camera: The camera that filmed it (per-frame extrinsics).
         meta: Seed, motion plan, appearance, background, camera path, generator version and config.
+        alpha: ``(T, H, W)`` uint8 coverage of the person (255: body), when asked for (``with_alpha``).
     """
 
     frames: np.ndarray
     motion: Motion
     camera: Camera
     meta: dict
+    alpha: np.ndarray | None = None
 
 
 def generate_clip(
@@ -51,6 +53,7 @@ def generate_clip(
     camera_motion: bool = True,
     config: SynthConfig | None = None,
     kind: str | None = None,
+    with_alpha: bool = False,
 ) -> SyntheticClip:
     """Generate one synthetic clip.
 
@@ -62,6 +65,7 @@ def generate_clip(
         camera_motion: Allow orbiting/dollying/tracking cameras; False keeps every camera static.
         config: Generator settings; the defaults when None.
         kind: Motion kind(s) as in ``generate_motion``; a random plan when None.
+        with_alpha: Also return the person's per-pixel coverage (``SyntheticClip.alpha``).
     """
     config = config or SynthConfig()
     motion, plan = generate_motion_with_plan(seed, num_frames, fps, kind, config.motion)
@@ -74,11 +78,12 @@ def generate_clip(
     facing = float(np.degrees(np.arctan2(-hips[2], hips[0])))  # forward = left turned by -90 degrees
     camera, shot = sample_camera(rng, verts[:, ::3], facing, size, fps, config, camera_motion)
     supersample = config.supersample or (2 if size < 192 else 1)
-    frames = render_person(motion, camera, look, scene, supersample=supersample, mesh=mesh,
-                           background_scale=config.background_scale)
+    rendered = render_person(motion, camera, look, scene, supersample=supersample, mesh=mesh,
+                             background_scale=config.background_scale, return_alpha=with_alpha)
+    frames, alpha = rendered if with_alpha else (rendered, None)
     meta = {"seed": int(seed), "generator_version": GENERATOR_VERSION, "num_frames": int(num_frames),
             "size": int(size), "fps": float(fps), "supersample": int(supersample),
             "kinds": [p["kind"] for p in plan], "plan": plan, "betas": betas.tolist(),
             "appearance": look.to_dict(), "background": scene.to_dict(), "camera": shot,
             "config": config.to_dict()}  # fmt: skip
-    return SyntheticClip(frames=frames, motion=motion, camera=camera, meta=meta)
+    return SyntheticClip(frames=frames, motion=motion, camera=camera, meta=meta, alpha=alpha)
