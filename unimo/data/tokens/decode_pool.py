@@ -1,10 +1,10 @@
 """Cut source clips into tokenizer-ready windows, in worker processes when asked.
 
-Tokenizing on a GPU is bound by mp4 decoding: one process decoded ~70 clips/s on the H100 machine (10,000
-clips of 21 frames in 141 s) while the tokenizers take thousands. The main process keeps reading the tar
-files (cheap), the tokenizers, the writing and the resume logic (``unimo.data.tokens.build``); a spawn pool
-decodes clips and hands their windows back in order, with a bounded number in flight so memory stays flat
-however long the shards or clips are.
+One process that decodes, tokenizes and writes in turn managed ~70 clips/s on the H100 machine (10,000 clips
+of 21 frames in 141 s); with 15 decoding workers the same took 93 s (joint.md, session 7). The main process
+keeps reading the tar files (cheap), the tokenizers, the writing and the resume logic
+(``unimo.data.tokens.build``); a spawn pool decodes clips and hands them back in order, with a bounded number
+in flight so memory stays flat however long the shards or clips are.
 """
 
 from __future__ import annotations
