@@ -70,16 +70,31 @@ def export_tokenizer(tokenizer: Tokenizer, path: str | Path,
     os.replace(tmp, path)
 
 
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the installed ``unimo`` package
+
+
+def resolve_asset(path: str | Path) -> Path:
+    """Return ``path``, or for a relative ``unimo/assets/...`` path that does not exist from here, the file
+    shipped inside the installed package: configs and CLI defaults name the shipped tokenizers that way,
+    and they must work from any working directory, not only from a checkout's root."""
+    path = Path(path)
+    if not path.is_absolute() and not path.exists() and path.parts[:2] == ("unimo", "assets"):
+        packaged = PACKAGE_DIR.joinpath(*path.parts[1:])
+        if packaged.exists():
+            return packaged
+    return path
+
+
 def load_tokenizer(path: str | Path, map_location: str | torch.device = "cpu",
                    freeze: bool = True) -> Tokenizer:
     """Load a tokenizer from an export, a Lightning checkpoint or a pickled module (see module docstring).
 
     Args:
-        path: The file.
+        path: The file (a relative ``unimo/assets/...`` path also finds the shipped file, ``resolve_asset``).
         map_location: Device to load tensors to.
         freeze: Put it in eval mode with ``requires_grad=False`` (the usual use: a frozen tokenizer).
     """
-    path = Path(path)
+    path = resolve_asset(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_tokenizer: no file at {path}")
     obj = torch.load(path, map_location=map_location, weights_only=False)

@@ -36,6 +36,7 @@ from unimo.data.tokens.sample import TokenWindow, encode_window, id_dtype
 from unimo.data.tokens.windows import ClipWindow
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.identity import tokenizer_fingerprint, tokenizer_identity
+from unimo.tokenizers.loading import resolve_asset
 
 TOKENS_KIND = "tokens"
 
@@ -145,8 +146,9 @@ def build_identity(spec: TokenizeSpec, source_manifest: dict[str, Any], video_to
             "source_manifest_sha256": hashlib.sha256(json_bytes(source_manifest)).hexdigest(),
             "num_frames": spec.num_frames, "stride": spec.stride or spec.num_frames, "size": spec.size,
             "precision": "32-true", "tokenizers": {
-                "video": tokenizer_identity(video_tokenizer, Path(spec.video_tokenizer).resolve()),
-                "motion": tokenizer_identity(motion_tokenizer, Path(spec.motion_tokenizer).resolve())}}
+                "video": tokenizer_identity(video_tokenizer, resolve_asset(spec.video_tokenizer).resolve()),
+                "motion": tokenizer_identity(motion_tokenizer,
+                                             resolve_asset(spec.motion_tokenizer).resolve())}}
 
 
 def shard_windows(clips: Iterable[DecodedClip], url: str, reporter: SkipReporter,

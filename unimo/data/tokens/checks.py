@@ -6,14 +6,13 @@ of after an hour of tokenizing, or worse, in the middle of training.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from unimo.data.shards.manifest import manifest_path
 from unimo.tokenizers.base import Tokenizer
-from unimo.tokenizers.loading import load_tokenizer
+from unimo.tokenizers.loading import load_tokenizer, resolve_asset
 
 if TYPE_CHECKING:
     from unimo.data.tokens.build import TokenizeSpec
@@ -28,7 +27,7 @@ def load_pair(video_path: str, motion_path: str) -> tuple[Tokenizer, Tokenizer]:
     """
     pair = []
     for modality, path in (("video", video_path), ("motion", motion_path)):
-        if not Path(path).is_file():
+        if not resolve_asset(path).is_file():
             raise FileNotFoundError(f"{modality}_tokenizer: no file at {path}")
         tokenizer = load_tokenizer(path)
         if tokenizer.modality != modality:
