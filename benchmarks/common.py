@@ -40,7 +40,7 @@ def git_commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def write_cpu_report(path: Path, result: dict[str, Any], args: Any, device: str = "cpu") -> dict[str, Any]:
+def write_probe_report(path: Path, result: dict[str, Any], args: Any, device: str = "cpu") -> dict[str, Any]:
     """Add the run's provenance (config, device, torch, commit) to ``result``, write it to ``path`` as JSON
     (atomically) and print it without its ``log``; return the report."""
     report = {**result, "config": {k: str(v) for k, v in vars(args).items()}, "device": device_name(device),

@@ -33,7 +33,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import write_cpu_report  # noqa: E402
+from common import write_probe_report  # noqa: E402
 
 from unimo.body.motion import ORIENT_SLICE, TRANSL_SLICE  # noqa: E402
 from unimo.data.shards.decode import ClipDecoder  # noqa: E402
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {"frame_size": size, "train_frames": len(train_frames), "test_frames": len(test[0]),
               "pa_mpjpe_mm": log[-1]["test_pa_mpjpe_mm"],
               "mean_pose_pa_mpjpe_mm": round(float(mean_pose.compute()), 2), "log": log}
-    return write_cpu_report(args.out, result, args, args.device)
+    return write_probe_report(args.out, result, args, args.device)
 
 
 if __name__ == "__main__":

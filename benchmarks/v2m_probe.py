@@ -29,7 +29,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import id_frequencies, token_windows, write_cpu_report  # noqa: E402
+from common import id_frequencies, token_windows, write_probe_report  # noqa: E402
 
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {"train_windows": len(data[0]), "val_windows": len(val[0]), "test_windows": len(test[0]),
               **train(model, data, val, args)}
     result.update(score(model, test, motion, id_frequencies(data[1], motion.vocab_size)))
-    return write_cpu_report(args.out, result, args)
+    return write_probe_report(args.out, result, args)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from tqdm.auto import tqdm
 from unimo.data.shards.build import begin_build, finish_build
 from unimo.data.shards.sample import ClipSample, camera_to_jsonable, encode_sample
 from unimo.data.shards.writer import ShardInfo, shard_name, write_shard
+from unimo.data.spawn_pool import spawn_pool
 
 ClipMaker = Callable[..., Any]  # generate_clip(seed, num_frames, size, fps, camera_motion) -> SyntheticClip
 
@@ -122,22 +122,10 @@ def _run(out_dir: Path, spec: SynthSpec, pending: list[int], workers: int, make_
         for index in pending:
             yield write_synth_shard(out_dir, index, spec, make_clip)
         return
-    # spawn: forking a parent that already runs torch/OpenMP threads can deadlock the children.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker) as pool:
+    with spawn_pool(workers) as pool:
         futures = [pool.submit(write_synth_shard, out_dir, i, spec, make_clip) for i in pending]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-
-
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # the pool already uses the cores
+        for future in as_completed(futures):
+            yield future.result()
 
 
 def _clip_range(spec: SynthSpec, index: int) -> range:

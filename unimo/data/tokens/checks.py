@@ -27,9 +27,10 @@ def load_pair(video_path: str, motion_path: str) -> tuple[Tokenizer, Tokenizer]:
     """
     pair = []
     for modality, path in (("video", video_path), ("motion", motion_path)):
-        if not resolve_asset(path).is_file():
+        resolved = resolve_asset(path)
+        if not resolved.is_file():
             raise FileNotFoundError(f"{modality}_tokenizer: no file at {path}")
-        tokenizer = load_tokenizer(path)
+        tokenizer = load_tokenizer(resolved)
         if tokenizer.modality != modality:
             raise ValueError(f"{modality}_tokenizer: {path} holds a {tokenizer.modality} tokenizer "
                              f"({type(tokenizer).__name__})")

@@ -9,16 +9,16 @@ in flight so memory stays flat however long the shards or clips are.
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
 from unimo.data.shards.reader import RawSample
+from unimo.data.spawn_pool import spawn_pool
 from unimo.data.tokens.windows import ClipFrames, ClipWindow, clip_frames
 
 Item = TypeVar("Item")
@@ -58,17 +58,12 @@ def decode_clip(raw: RawSample, windows: WindowSpec) -> DecodedClip:
 
 @contextmanager
 def decode_pool(workers: int) -> Iterator[Executor | None]:
-    """A spawn process pool of ``workers`` (None for 0: decode in this process)."""
+    """A pool of ``workers`` decoding processes (``spawn_pool``), or None for 0: decode in this process."""
     if workers <= 0:
         yield None
         return
-    context = multiprocessing.get_context("spawn")  # forking a process running torch threads can deadlock
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker) as pool:
-        try:
-            yield pool
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    with spawn_pool(workers) as pool:
+        yield pool
 
 
 def decoded_clips(samples: Iterable[RawSample], windows: WindowSpec, pool: Executor | None,
@@ -98,8 +93,3 @@ def _decode_pickled(raw: RawSample, windows: WindowSpec) -> bytes:
     it would hold file descriptors per tensor until the main process drops the windows."""
     return pickle.dumps(decode_clip(raw, windows), protocol=pickle.HIGHEST_PROTOCOL)
 
-
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # the pool already uses the cores
