@@ -170,23 +170,23 @@ def test_decode_workers_give_the_same_bytes(tmp_path, token_dir, tiny_shards, to
         assert (out / shard.name).read_bytes() == shard.read_bytes(), shard.name
 
 
-def _copy_with_broken_video(source: Path, dest: Path, shard: str) -> str:
-    """Copy a shard folder; in ``shard`` replace the first clip's video by bytes no decoder reads."""
+def _copy_with_broken_member(source: Path, dest: Path, shard: str, suffix: str) -> str:
+    """Copy a shard folder; in ``shard`` replace the first clip's ``suffix`` member by bytes no decoder reads."""
     shutil.copytree(source, dest)
     with tarfile.open(source / shard) as tar:
         members = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
-    broken = next(m.name for m, _ in members if m.name.endswith(".mp4"))
+    broken = next(m.name for m, _ in members if m.name.endswith(suffix))
     with tarfile.open(dest / shard, "w") as tar:
         for member, data in members:
-            data = b"not a video" if member.name == broken else data
+            data = b"\x00damaged" * 40 if member.name == broken else data
             member.size = len(data)
             tar.addfile(member, io.BytesIO(data))
     return broken.split(".", 1)[0]
 
 
-@pytest.mark.parametrize("workers", [0, 2])
-def test_undecodable_clip_is_reported_by_every_path(tmp_path, tiny_shards, tokenizers, workers) -> None:
-    key = _copy_with_broken_video(tiny_shards, tmp_path / "raw", "shard-000003.tar")
+@pytest.mark.parametrize("workers, suffix", [(0, ".mp4"), (2, ".mp4"), (0, ".npz"), (2, ".npz")])
+def test_undecodable_clip_is_reported_by_every_path(tmp_path, tiny_shards, tokenizers, workers, suffix) -> None:
+    key = _copy_with_broken_member(tiny_shards, tmp_path / "raw", "shard-000003.tar", suffix)
     reporter = SkipReporter("warn")
     spec = tiny_spec(tmp_path / "raw", tokenizers, stride=4, workers=workers)
     manifest = tokenize_shards(tmp_path / "warn", spec, progress=False, reporter=reporter)

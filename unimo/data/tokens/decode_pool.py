@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+from unimo.data.shards.decode import DECODE_ERRORS
 from unimo.data.shards.reader import RawSample
 from unimo.data.spawn_pool import spawn_pool
 from unimo.data.tokens.windows import ClipFrames, ClipWindow, clip_frames
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-DECODE_ERRORS = (ValueError, KeyError, OSError, EOFError)
 
 
 @dataclass(frozen=True)
