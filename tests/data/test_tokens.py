@@ -171,7 +171,7 @@ def test_decode_workers_give_the_same_bytes(tmp_path, token_dir, tiny_shards, to
 
 
 def _copy_with_broken_member(source: Path, dest: Path, shard: str, suffix: str) -> str:
-    """Copy a shard folder; in ``shard`` replace the first clip's ``suffix`` member by bytes no decoder reads."""
+    """Copy a shard folder; in ``shard`` replace the first ``suffix`` member by bytes no decoder reads."""
     shutil.copytree(source, dest)
     with tarfile.open(source / shard) as tar:
         members = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
@@ -185,7 +185,8 @@ def _copy_with_broken_member(source: Path, dest: Path, shard: str, suffix: str) 
 
 
 @pytest.mark.parametrize("workers, suffix", [(0, ".mp4"), (2, ".mp4"), (0, ".npz"), (2, ".npz")])
-def test_undecodable_clip_is_reported_by_every_path(tmp_path, tiny_shards, tokenizers, workers, suffix) -> None:
+def test_undecodable_clip_is_reported_by_every_path(tmp_path, tiny_shards, tokenizers, workers,
+                                                   suffix) -> None:
     key = _copy_with_broken_member(tiny_shards, tmp_path / "raw", "shard-000003.tar", suffix)
     reporter = SkipReporter("warn")
     spec = tiny_spec(tmp_path / "raw", tokenizers, stride=4, workers=workers)
