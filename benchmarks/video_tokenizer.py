@@ -100,6 +100,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--workers", type=int, default=min(16, os.cpu_count() or 1), help="clip generation processes"
     )
+    p.add_argument("--init", type=Path, default=None,
+                   help="fine-tune this export (its architecture; --size must match its frames) instead of "
+                        "training a new tokenizer from scratch")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.quick:
@@ -326,6 +329,10 @@ def markdown(r: dict[str, Any]) -> str:
             f"{cfg['frames']} frames of {cfg['size']}x{cfg['size']}, {cfg['train_clips']} synthetic clips, "
             "bf16 autocast on CUDA)"
         )
+        if r["train"].get("init"):
+            trained = f"fine-tuned from {r['train']['init']}: {trained}"
+        if cfg.get("person_weight"):
+            trained += f"; loss weighted {cfg['person_weight']:g}x more on the person's pixels"
     residual = r.get("tokenizer", {}).get("init_args", {}).get("residual", cfg.get("residual", False))
     lines = [
         "# Causal video tokenizer (CausalVideoTokenizer)",
@@ -382,6 +389,11 @@ def build(args: argparse.Namespace) -> torch.nn.Module:
     ).to(args.device)
 
 
+def fine_tunable(path: Path, device: str) -> torch.nn.Module:
+    """An export loaded in float32 and trainable (exports are fp16 and load frozen)."""
+    return load_tokenizer(path, map_location=device, freeze=False).float().train()
+
+
 def evaluate_real(tokenizer: torch.nn.Module, args: argparse.Namespace) -> dict[str, Any]:
     clips = real_clips(args.real_dir, args.frames, args.size)
     if not clips:
@@ -417,9 +429,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tokenizer = load_tokenizer(args.evaluate, map_location=args.device)
         training = {"loaded_from": str(args.evaluate), "steps": None, "seconds": None}
     else:
-        tokenizer = build(args)
+        tokenizer = build(args) if args.init is None else fine_tunable(args.init, args.device)
         args.seconds = max(min(args.seconds, args.budget - gen_seconds - 60.0), 10.0)
-        training = train(tokenizer, train_data, args)
+        training = {**train(tokenizer, train_data, args), "init": None if args.init is None else str(args.init)}
         print(f"trained {training['steps']} steps in {training['seconds']} s", flush=True)
     synthetic = {str(size): evaluate(tokenizer, clips, args.device) for size, clips in eval_data.items()}
     export = {}
