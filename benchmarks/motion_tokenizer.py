@@ -25,8 +25,8 @@ Variants: ``experts_*`` = ``MotionVQVAETokenizer`` (expert decoders), ``single_*
 ``*_no_joint_loss`` = joint-position loss off, ``*_augment10`` = 10 degree pose augmentation
 (``perturb_pose``), ``*_speed2`` / ``*_speed3`` = training windows played 1-2x / 1-3x faster
 (``--max-speed``; the generator's motions are slower than mocap: joint speed p90 33 vs 118 mm/frame on the
-AMASS clip at 20 fps). All share
-width/depth/code_dim and the same time budget.
+AMASS clip at 20 fps), ``*_wiggle5`` = a 5 degree oscillation on every joint (``perturb_pose(wiggle_deg=)``).
+All share width/depth/code_dim and the same time budget.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "experts_s4_k1024_speed3": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 3}),
     "experts_s4_k1024_speed2": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 2}),
     "fsq_s4_1000_speed2": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]}, {"max_speed": 2}),
+    # joints that never rest: a 5 degree oscillation per joint and axis (0.5-4 cycles per window)
+    "fsq_s4_1000_speed2_wiggle5": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]},
+                                   {"max_speed": 2, "wiggle_deg": 5.0}),
     # rate-distortion: 8 ids per latent step (2 per frame) from the same single codebook
     "experts_s8_k1024_speed2": (VQ, {"scale": 8, "codebook_size": 1024}, {"max_speed": 2}),
 }
@@ -176,7 +179,8 @@ def lr_factor(progress: float, warmup_fraction: float) -> float:
 
 
 def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespace,
-          pose_noise_deg: float, seconds: float, max_speed: int = 1) -> dict[str, Any]:
+          pose_noise_deg: float, seconds: float, max_speed: int = 1,
+          wiggle_deg: float = 0.0) -> dict[str, Any]:
     """Train on random windows of ``data`` ``(N, L, 79)`` (on the device) until steps or seconds run out.
 
     ``max_speed`` k > 1: each window takes every j-th frame, j uniform in 1..k, so it plays j times faster
@@ -200,7 +204,7 @@ def train(tokenizer: torch.nn.Module, data: torch.Tensor, args: argparse.Namespa
         offset = (torch.rand(args.batch_size, 1, generator=gen) * (data.shape[1] - span + 1)).long()
         frames = offset + speed * torch.arange(args.num_frames)  # (B, T)
         batch = data[clip[:, None].to(data.device), frames.to(data.device)]  # (B, T, 79)
-        batch = perturb_pose(batch, pose_noise_deg)
+        batch = perturb_pose(batch, pose_noise_deg, wiggle_deg=wiggle_deg)
         losses = loss_fn(batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
@@ -260,13 +264,14 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
     tokenizer.fit_normalization(train_data[i: i + 256] for i in range(0, min(len(train_data), 2048), 256))
     pose_noise_deg = overrides.get("pose_noise_deg", args.pose_noise_deg)
     max_speed = overrides.get("max_speed", args.max_speed)
+    wiggle_deg = overrides.get("wiggle_deg", 0.0)
     result = {"class": cls, "tokenizer": tokenizer.config(), "tokens_per_frame": tokenizer.tokens_per_frame,
-              "pose_noise_deg": pose_noise_deg, "max_speed": max_speed,
+              "pose_noise_deg": pose_noise_deg, "max_speed": max_speed, "wiggle_deg": wiggle_deg,
               "params_m": round(sum(p.numel() for p in tokenizer.parameters()) / 1e6, 2)}
     body_joints(train_data[:1, :2])  # build the body model before the training clock starts
     is_main = name == (MAIN if MAIN in args.variants else args.variants[0])
     seconds = args.main_seconds if is_main and args.main_seconds else args.seconds
-    result.update(train(tokenizer, train_data, args, pose_noise_deg, seconds, max_speed))
+    result.update(train(tokenizer, train_data, args, pose_noise_deg, seconds, max_speed, wiggle_deg))
     result["synthetic"] = evaluate(tokenizer, [eval_data])
     result["real"] = {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in real.items()}
     if args.export is not None and is_main:  # the shippable file: fp16 weights, with how it was made

@@ -431,7 +431,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:
         tokenizer = build(args) if args.init is None else fine_tunable(args.init, args.device)
         args.seconds = max(min(args.seconds, args.budget - gen_seconds - 60.0), 10.0)
-        training = {**train(tokenizer, train_data, args), "init": None if args.init is None else str(args.init)}
+        training = {**train(tokenizer, train_data, args), "init": args.init and str(args.init)}
         print(f"trained {training['steps']} steps in {training['seconds']} s", flush=True)
     synthetic = {str(size): evaluate(tokenizer, clips, args.device) for size, clips in eval_data.items()}
     export = {}

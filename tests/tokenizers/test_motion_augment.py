@@ -37,3 +37,12 @@ def test_drift_changes_the_offset_over_time() -> None:
     angle = joint_angles_deg(motion, out)  # (B, T, 21)
     assert angle[:, 5].max() < 0.1  # the ramp passes through zero mid-clip
     assert angle[:, 0].mean() > 15.0 and angle[:, -1].mean() > 15.0
+
+
+def test_wiggle_oscillates_within_its_amplitude() -> None:
+    motion = torch.zeros(32, 40, 79)
+    out = perturb_pose(motion, std_deg=0.0, wiggle_deg=10.0, generator=torch.Generator().manual_seed(2))
+    angle = joint_angles_deg(motion, out)  # (B, T, 21)
+    assert angle.max() <= 10.0 * 3 ** 0.5 + 1e-3  # three axes, each at most 10 degrees
+    assert angle.std(dim=1).mean() > 2.0  # it moves within every clip, unlike the constant offset
+    assert torch.equal(out[..., 63:73], motion[..., 63:73]) and torch.equal(out[..., 76:], motion[..., 76:])
