@@ -108,7 +108,7 @@ def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Names
     for path in paths:
         model._decode_blocks = None  # eager blocks unless this path compiles them
         if path == "graph_compiled":
-            model.compile_decoding(args.single_query)
+            model.compile_decoding()
         runs[path], ids[path] = bench_path(model, prompt, schedule, path, args)
     model._decode_blocks = None
     best = "graph" if "graph" in runs else "kv_eager"
@@ -157,8 +157,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--new_tokens", type=int, default=64)
     p.add_argument("--compile_decoding", action=argparse.BooleanOptionalAction, default=True,
                    help="also time CUDA-graph decoding with compiled blocks (GPTBackbone.compile_decoding)")
-    p.add_argument("--single_query", default="matmul", choices=["matmul", "flex"],
-                   help="one-token attention kernel of the compiled path (GPTBackbone.compile_decoding)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
     p.add_argument("--pipeline_sizes", nargs="*", default=["main_job", "125m"], choices=list(SIZES),
                    help="backbone sizes of the end-to-end capture/generate timings (pipeline_speed.py)")

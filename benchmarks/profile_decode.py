@@ -31,8 +31,8 @@ def profile_steps(args: argparse.Namespace) -> dict:
     device = torch.device("cuda")
     model = GPTBackbone(vocab_sizes=VOCAB, max_seq_len=args.context + 64, **PRESETS[args.size])
     model = model.to(device).eval()
-    if args.compiled != "none":  # the kernels of generate_speed's graph_compiled path
-        model.compile_decoding(args.compiled)
+    if args.compiled:  # the kernels of generate_speed's graph_compiled path
+        model.compile_decoding()
     prompt, schedule = prompt_and_schedule(args.batch, args.context, args.steps + 1, VOCAB, device)
     token = torch.zeros(args.batch, dtype=torch.long, device=device)
     with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
@@ -61,13 +61,12 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--top", type=int, default=15)
-    p.add_argument("--compiled", default="none", choices=["none", "matmul", "flex"],
-                   help="compile the blocks first (compile_decoding with this one-token attention kernel)")
+    p.add_argument("--compiled", action="store_true", help="compile the blocks first (compile_decoding)")
     p.add_argument("--out", default="benchmarks/results")
     args = p.parse_args(argv)
     report = {"device": device_name("cuda"), "git_commit": git_commit(), "config": vars(args),
               **profile_steps(args)}
-    blocks = "eager" if args.compiled == "none" else f"compiled blocks, {args.compiled} attention"
+    blocks = "compiled blocks" if args.compiled else "eager"
     title = f"# One decode step ({args.size}, context {args.context}, batch {args.batch}; {report['device']})"
     lines = [title,
              "", f"GPU kernel time per step: {report['gpu_kernel_us_per_step']:.0f} us in "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -82,22 +80,6 @@ def test_chunked_prefill_and_single_steps_match_full_forward(cls: type, static: 
              for a, b in [(0, 5), (5, 12), (12, 13), (13, 19)]]
     assert cache.length == 19 and int(cache.position) == 19
     assert torch.allclose(torch.cat(parts, dim=1), full, atol=1e-5)
-
-
-@pytest.mark.skipif(importlib.util.find_spec("torch.nn.attention.flex_attention") is None,
-                    reason="FlexAttention needs torch >= 2.5")
-def test_compiled_flex_decoding_matches_full_forward() -> None:
-    model, seq = GPTBackbone(**TINY).eval(), _batch()
-    full = model.hidden(seq.input_ids, seq.modality_ids, seq.positions)  # (2, 19, D)
-    model.compile_decoding("flex")
-    assert all(block.attn.single_query == "flex" for block in model.blocks)
-    cache = model.new_cache(2, 23, static=True)
-    with torch.no_grad():  # a prefill, then one token at a time; inference (no CPU backward for flex)
-        parts = [model.hidden(seq.input_ids[:, a:b], seq.modality_ids[:, a:b], seq.positions[:, a:b],
-                              cache=cache) for a, b in [(0, 16), (16, 17), (17, 18), (18, 19)]]
-    assert torch.allclose(torch.cat(parts, dim=1), full, atol=1e-5)
-    with pytest.raises(ValueError, match="single_query must be 'matmul' or 'flex'"):
-        model.compile_decoding("sdpa")
 
 
 def test_bf16_autocast_matches_fp32() -> None:

@@ -49,7 +49,6 @@ class Attention(nn.Module):
         if dim % num_heads:
             raise ValueError(f"dim={dim} must be divisible by num_heads={num_heads}")
         self.num_heads, self.head_dim = num_heads, dim // num_heads
-        self.single_query = "matmul"  # static-cache kernel for one new token: "matmul" or "flex"
         self.qkv = nn.Linear(dim, 3 * dim, bias=False)  # one matmul instead of three
         self.proj = nn.Linear(dim, dim, bias=False)
 
@@ -70,7 +69,7 @@ class Attention(nn.Module):
         if kv is None:
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, N, Dh)
         elif isinstance(start, torch.Tensor):
-            y = _static_cached_attention(q, k, v, kv, start, self.single_query)
+            y = _static_cached_attention(q, k, v, kv, start)
         else:
             y = _cached_attention(q, k, v, kv, start)
         return self.proj(y.transpose(1, 2).reshape(b, n, d))
@@ -91,16 +90,13 @@ def _cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 
 def _static_cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                             kv: tuple[torch.Tensor, torch.Tensor], start: torch.Tensor,
-                             single_query: str = "matmul") -> torch.Tensor:
+                             kv: tuple[torch.Tensor, torch.Tensor], start: torch.Tensor) -> torch.Tensor:
     """Like ``_cached_attention`` with shapes independent of ``start`` (a device scalar), so one CUDA graph
     serves every step: write with ``index_copy_``, attend over the whole buffer under a mask."""
     n, (k_buf, v_buf) = q.shape[2], kv
     index = start + torch.arange(n, device=q.device)  # (N,) cache slots of the new keys
     k_buf.index_copy_(2, index, k.to(k_buf.dtype))
     v_buf.index_copy_(2, index, v.to(v_buf.dtype))
-    if n == 1 and single_query == "flex":
-        return _flex_single_query_attention(q.to(k_buf.dtype), k_buf, v_buf, start)
     mask = torch.arange(k_buf.shape[2], device=q.device)[None, :] <= index[:, None]  # (N, S)
     if n == 1:
         return _single_query_attention(q, k_buf, v_buf, mask)
@@ -118,25 +114,6 @@ def _single_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)  # (B, H, 1, S)
     weights = scores.float().masked_fill(~mask, float("-inf")).softmax(-1)
     return weights.to(v.dtype) @ v  # (B, H, 1, Dh)
-
-
-def _flex_single_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                                 last: torch.Tensor) -> torch.Tensor:
-    """One query per head ``(B, H, 1, Dh)`` over the static buffer through ``flex_attention``, keys after
-    slot ``last`` (the cache's device scalar, read when the kernel runs: graph-safe) masked in a score
-    modifier. ``last`` must be a graph input, not a tensor computed in the compiled region: inductor's CPU
-    lowering finds no kernel for a score modifier that captures one.
-
-    Under ``torch.compile`` this lowers to FlexAttention's decoding kernel, which splits the keys across
-    thread blocks; eager it is a slow reference, so ``GPTBackbone.compile_decoding`` is what selects it.
-    """
-    from torch.nn.attention.flex_attention import flex_attention  # torch >= 2.5
-
-    def visible(score: torch.Tensor, b: torch.Tensor, h: torch.Tensor, q_idx: torch.Tensor,
-                kv_idx: torch.Tensor) -> torch.Tensor:
-        return torch.where(kv_idx <= last, score, float("-inf"))
-
-    return flex_attention(q, k, v, score_mod=visible)
 
 
 class SwiGLU(nn.Module):
