@@ -155,6 +155,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--contexts", nargs="+", type=int, default=[1024, 4096])
     p.add_argument("--batches", nargs="+", type=int, default=[1, 8])
     p.add_argument("--new_tokens", type=int, default=64)
+    p.add_argument("--weights", default="fp32", choices=["fp32", "bf16"],
+                   help="dtype of the model's weights (compute is bf16 autocast on GPU either way; fp32 "
+                        "weights are cast every step)")
     p.add_argument("--compile_decoding", action=argparse.BooleanOptionalAction, default=True,
                    help="also time CUDA-graph decoding with compiled blocks (GPTBackbone.compile_decoding)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
@@ -186,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict:
     vocab = QUICK_VOCAB if args.quick else VOCAB
     max_len = max(args.contexts) + args.new_tokens
     model = GPTBackbone(vocab_sizes=vocab, max_seq_len=max_len, **size).to(device).eval()
+    if args.weights == "bf16":  # autocast then has nothing to cast: no per-step weight copies
+        model = model.to(torch.bfloat16)
     report = {"device": device_name(args.device), "torch": torch.__version__,
               "python": platform.python_version(), "git_commit": git_commit(),
               "config": {**vars(args), "out": str(args.out)}, "runs": []}

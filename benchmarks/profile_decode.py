@@ -30,7 +30,7 @@ def profile_steps(args: argparse.Namespace) -> dict:
     """Profile ``--steps`` eager static-cache decode steps after a prefill of ``--context`` tokens."""
     device = torch.device("cuda")
     model = GPTBackbone(vocab_sizes=VOCAB, max_seq_len=args.context + 64, **PRESETS[args.size])
-    model = model.to(device).eval()
+    model = model.to(device, torch.bfloat16 if args.weights == "bf16" else torch.float32).eval()
     if args.compiled:  # the kernels of generate_speed's graph_compiled path
         model.compile_decoding()
     prompt, schedule = prompt_and_schedule(args.batch, args.context, args.steps + 1, VOCAB, device)
@@ -62,11 +62,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--top", type=int, default=15)
     p.add_argument("--compiled", action="store_true", help="compile the blocks first (compile_decoding)")
+    p.add_argument("--weights", default="fp32", choices=["fp32", "bf16"],
+                   help="dtype of the weights (fp32 weights are cast to bf16 by autocast every step)")
     p.add_argument("--out", default="benchmarks/results")
     args = p.parse_args(argv)
     report = {"device": device_name("cuda"), "git_commit": git_commit(), "config": vars(args),
               **profile_steps(args)}
-    blocks = "compiled blocks" if args.compiled else "eager"
+    blocks = ("compiled blocks" if args.compiled else "eager") + f", {args.weights} weights"
     title = f"# One decode step ({args.size}, context {args.context}, batch {args.batch}; {report['device']})"
     lines = [title,
              "", f"GPU kernel time per step: {report['gpu_kernel_us_per_step']:.0f} us in "
