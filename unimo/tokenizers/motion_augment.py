@@ -6,8 +6,8 @@ in some rotation channels (and mocap pelvises tilt where procedural ones stay up
 widens the distribution: every clip gets a random, constant rotation offset per joint, the root (global
 orientation) included (a different "posture" or joint convention), plus optionally a slow random drift
 and a random oscillation (``wiggle_deg``): procedural joints rest still for long stretches where mocap joints
-never stop moving (median joint speeds 5-10x the generator's, benchmarks/results/motion_stats.md); at 5 degrees
-it made a motion tokenizer worse on synthetic and real clips alike (motion_tokenizer_cpu_speed.md, session 8).
+never stop moving (median joint speeds 5-10x the generator's, benchmarks/results/motion_stats.md); at 5
+degrees it made a motion tokenizer worse on synthetic and real clips alike (motion_tokenizer_cpu_speed.md).
 The tokenizer is still trained to reproduce its (augmented) input exactly.
 """
 
