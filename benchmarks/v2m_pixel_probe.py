@@ -80,13 +80,13 @@ def load_split(data: Path, split: str, every: int,
         decoder = ClipDecoder(reporter, num_frames=(frames_per_clip - 1) // every + 1, frame_stride=every)
     else:  # the tokenizer needs consecutive frames, 1 + 4k of them
         decoder = ClipDecoder(reporter, num_frames=1 + (frames_per_clip - 1) // 4 * 4)
+        device = next(round_trip.parameters()).device
     frames, joints = [], []
     reader = TarSamples(reporter, (VIDEO, MOTION))
     for clip in clip_pipeline(split_urls(data, manifest, split), reader, decoder):
         video, motion = clip["video"], clip["motion"].clone()  # (T, 3, H, W), (T, 79)
         if round_trip is not None:
             with torch.no_grad():
-                device = next(round_trip.parameters()).device
                 video = round_trip.decode(round_trip.encode(video[None].to(device)))[0].clamp(-1, 1)[::every]
                 video = video.cpu()
             motion = motion[::every]

@@ -107,7 +107,7 @@ class GPTBackbone(Backbone):
         One new token attends through two batched matmuls (``_single_query_attention``). FlexAttention's
         decoding kernel was measured instead (H100, 125M, 4k context, batch 1): 1.49 ms per step in
         attention alone against 0.88 ms for the whole compiled step, and it cannot be captured in a CUDA
-        graph (torch 2.11), so it is not offered (benchmarks/results/generate.md).
+        graph (torch 2.11), so it is not offered (benchmarks/results/generate_single_query.md).
         """
         self._decode_blocks = [torch.compile(b, dynamic=False) for b in self.blocks]
 
