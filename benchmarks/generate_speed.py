@@ -125,7 +125,9 @@ def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Names
 
 def markdown(report: dict) -> str:
     title = f"# Generation speed ({report['device']}, torch {report['torch']}, {report['config']['size']})"
-    lines = [title, "", "Per generated token after the prompt, greedy, bf16 on GPU. `graph`: static KV "
+    weights = report["config"].get("weights", "fp32")
+    lines = [title, "", f"Per generated token after the prompt, greedy, bf16 on GPU ({weights} weights). "
+             "`graph`: static KV "
              "cache, one CUDA-graph replay per token (the default on CUDA); `kv_eager`: the same cache "
              "without the graph; `recompute`: the whole prefix every token.", "",
              "| context | batch | graph+compile ms/tok | graph ms/tok | kv_eager ms/tok | recompute ms/tok "
@@ -155,9 +157,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--contexts", nargs="+", type=int, default=[1024, 4096])
     p.add_argument("--batches", nargs="+", type=int, default=[1, 8])
     p.add_argument("--new_tokens", type=int, default=64)
-    p.add_argument("--weights", default="fp32", choices=["fp32", "bf16"],
-                   help="dtype of the model's weights (compute is bf16 autocast on GPU either way; fp32 "
-                        "weights are cast every step)")
+    p.add_argument("--weights", default="auto", choices=["auto", "fp32", "bf16"],
+                   help="dtype of the backbone's weights; auto: bf16 on CUDA, as `unimo generate/capture` "
+                        "(compute is bf16 autocast on GPU either way; fp32 weights are cast every step)")
     p.add_argument("--compile_decoding", action=argparse.BooleanOptionalAction, default=True,
                    help="also time CUDA-graph decoding with compiled blocks (GPTBackbone.compile_decoding)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
@@ -189,6 +191,8 @@ def main(argv: list[str] | None = None) -> dict:
     vocab = QUICK_VOCAB if args.quick else VOCAB
     max_len = max(args.contexts) + args.new_tokens
     model = GPTBackbone(vocab_sizes=vocab, max_seq_len=max_len, **size).to(device).eval()
+    if args.weights == "auto":
+        args.weights = "bf16" if device.type == "cuda" else "fp32"
     if args.weights == "bf16":  # autocast then has nothing to cast: no per-step weight copies
         model = model.to(torch.bfloat16)
     report = {"device": device_name(args.device), "torch": torch.__version__,
@@ -204,8 +208,8 @@ def main(argv: list[str] | None = None) -> dict:
     report["kv_cache_speedup_context"] = longest  # the smallest speedup over batches at the longest context
     report["kv_cache_speedup_definition"] = "recompute ms per token / default KV path ms per token"
     del model
-    report["pipelines"] = [bench_pipelines(size, args.capture_seconds, 20.0, args.repeats, device)
-                           for size in args.pipeline_sizes]
+    report["pipelines"] = [bench_pipelines(size, args.capture_seconds, 20.0, args.repeats, device,
+                                           args.weights) for size in args.pipeline_sizes]
     if report["pipelines"]:  # headline figures: the main job's model (configs/joint.yaml)
         main_run = report["pipelines"][0]
         report.update({k: main_run[k] for k in ("capture_fps_batch1", "video_fps", "i2vm_seconds_per_clip")})

@@ -26,7 +26,12 @@ import torch
 from unimo.backbones import PRESETS, GPTBackbone
 from unimo.data.synthetic import generate_clip
 from unimo.tasks.joint import JointTask
-from unimo.tasks.joint.pipelines import DEFAULT_CLIP, capture_from_video, generate_from_image
+from unimo.tasks.joint.pipelines import (
+    DEFAULT_CLIP,
+    capture_from_video,
+    generate_from_image,
+    set_backbone_precision,
+)
 
 ASSETS = Path(__file__).resolve().parents[1] / "unimo" / "assets" / "tokenizers"
 MAIN_JOB = {"dim": 256, "num_layers": 6, "num_heads": 4}  # configs/joint.yaml
@@ -56,22 +61,23 @@ def median_seconds(work, repeats: int, device: torch.device) -> float:
     return statistics.median(times)
 
 
-def bench_pipelines(size: str, seconds: float, fps: float, repeats: int, device: torch.device) -> dict:
-    """Time capture and generation end to end for one backbone size."""
-    task = build_task(size, device)
+def bench_pipelines(size: str, seconds: float, fps: float, repeats: int, device: torch.device,
+                    precision: str = "auto") -> dict:
+    """Time capture and generation end to end for one backbone size, as the CLI runs them (no autocast;
+    the backbone's weights in ``precision``, see ``set_backbone_precision``)."""
+    task = set_backbone_precision(build_task(size, device), precision)
     num_frames = int(DEFAULT_CLIP["num_frames"])
     clip = generate_clip(seed=0, num_frames=round(seconds * fps), size=int(DEFAULT_CLIP["size"]), fps=fps)
-    amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-    with amp:
-        capture_s = median_seconds(lambda: capture_from_video(task, clip.frames, fps), repeats, device)
-        generate_s = median_seconds(lambda: generate_from_image(task, clip.frames[0], num_frames), repeats,
-                                    device)
+    capture_s = median_seconds(lambda: capture_from_video(task, clip.frames, fps), repeats, device)
+    generate_s = median_seconds(lambda: generate_from_image(task, clip.frames[0], num_frames), repeats,
+                                device)
     frames = len(clip.frames)
     params = sum(p.numel() for p in task.backbone.parameters()) / 1e6
     return {"size": size, "backbone_params_M": round(params, 1), "video_frames": frames, "video_fps": fps,
             "capture_seconds": capture_s, "capture_fps_batch1": frames / capture_s,
             "capture_realtime_factor": frames / capture_s / fps, "i2vm_frames_per_clip": num_frames,
-            "i2vm_seconds_per_clip": generate_s, "bf16": device.type == "cuda"}
+            "i2vm_seconds_per_clip": generate_s,
+            "backbone_dtype": str(next(task.backbone.parameters()).dtype).removeprefix("torch.")}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -81,6 +87,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fps", type=float, default=20.0, help="frame rate of the captured video")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                   help="backbone weights, as `unimo capture --precision` (auto: bf16 on CUDA)")
     return p.parse_args(argv)
 
 
@@ -89,7 +97,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
     runs = []
     for size in args.sizes:
-        runs.append(bench_pipelines(size, args.seconds, args.fps, args.repeats, torch.device(args.device)))
+        runs.append(bench_pipelines(size, args.seconds, args.fps, args.repeats, torch.device(args.device),
+                                    args.precision))
         print(runs[-1], file=sys.stderr, flush=True)
     return runs
 

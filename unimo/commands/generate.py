@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 @subcommand("generate")
 def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int = 17,
              temperature: float = 1.0, top_k: int | None = 100, top_p: float | None = None, seed: int = 0,
-             device: str = "auto") -> None:
+             device: str = "auto", precision: str = "auto") -> None:
     """Generate a video and its SMPL-X motion from one image (I2VM) with a joint checkpoint.
 
     Writes ``video.mp4``, ``motion.npz`` (SMPL-X, fps recorded) and ``preview.mp4`` (the generated video
@@ -30,6 +30,7 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
         top_p: Nucleus sampling mass (None: off).
         seed: Random seed of sampling.
         device: "auto", "cpu" or "cuda".
+        precision: Backbone weights: "auto" (bf16 on CUDA, fp32 on CPU), "fp32" or "bf16".
     """
     import numpy as np
 
@@ -37,7 +38,7 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
     from unimo.render.video_io import write_video
     from unimo.tasks.joint.pipelines import generate_from_image, load_joint_model
 
-    task = load_joint_model(ckpt, device)
+    task = load_joint_model(ckpt, device, precision)
     frames, motion = generate_from_image(task, _read_image(image), num_frames, temperature, top_k, top_p,
                                          seed)
     folder = Path(out)
@@ -51,7 +52,7 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
 
 @subcommand("capture")
 def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto",
-            decoding: str | None = None) -> None:
+            decoding: str | None = None, precision: str = "auto") -> None:
     """Capture the SMPL-X motion of the person in a video (V2M), one motion frame per video frame.
 
     Any length (sliding windows), resolution and frame rate (resampled to the model's and back). Writes
@@ -64,6 +65,7 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
         device: "auto", "cpu" or "cuda".
         decoding: "greedy" (argmax motion ids) or "expected" (expected code under the model's distribution,
             often closer to the truth when the model is unsure); default: the checkpoint's setting.
+        precision: Backbone weights: "auto" (bf16 on CUDA, fp32 on CPU), "fp32" or "bf16".
     """
     import numpy as np
 
@@ -73,7 +75,7 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
     from unimo.tasks.joint.pipelines import capture_from_video, load_joint_model
 
     frames, fps = read_video(video)
-    task = load_joint_model(ckpt, device)
+    task = load_joint_model(ckpt, device, precision)
     if decoding is not None:
         task.set_capture_decoding(decoding)
     motion = capture_from_video(task, frames, fps)

@@ -68,9 +68,10 @@ def encode_video_bytes(frames: np.ndarray, fps: float, crf: int = 18, preset: st
         stream.options = {"crf": str(crf), "preset": preset}
         stream.codec_context.thread_count = threads
         for frame in padded:
-            # Converted here, not by the encoder: its converter runs swscale with one thread per CPU, and under
-            # load a shard build once wrote different bytes for the same frames (x264 options identical).
-            yuv = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p", threads=threads)
+            # Converted here, not by the encoder: its converter runs swscale with one thread per CPU, and
+            # under load a shard build once wrote different bytes for the same frames (same x264 options).
+            rgb = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            yuv = rgb.reformat(format="yuv420p", threads=threads)
             container.mux(stream.encode(yuv))
         container.mux(stream.encode())  # flush delayed frames
     return buf.getvalue()

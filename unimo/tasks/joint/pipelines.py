@@ -28,11 +28,29 @@ from unimo.tokenizers.motion_base import latent_steps
 DEFAULT_CLIP = {"num_frames": 17, "size": 64, "fps": 20.0}
 
 
-def load_joint_model(ckpt: str, device: str = "auto") -> JointTask:
-    """Load a joint checkpoint for inference on ``device`` ("auto": CUDA when available)."""
+def load_joint_model(ckpt: str, device: str = "auto", precision: str = "auto") -> JointTask:
+    """Load a joint checkpoint for inference on ``device`` ("auto": CUDA when available).
+
+    ``precision`` is the backbone's weight dtype, see ``set_backbone_precision``.
+    """
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    return JointTask.from_checkpoint(ckpt, map_location=device).eval()
+    return set_backbone_precision(JointTask.from_checkpoint(ckpt, map_location=device).eval(), precision)
+
+
+def set_backbone_precision(task: JointTask, precision: str = "auto") -> JointTask:
+    """Cast the backbone's weights to ``precision`` ("fp32", "bf16"; "auto": bf16 on CUDA, else fp32).
+
+    Decoding one token at a time is bound by reading the weights, so bf16 halves that; and fp32 weights
+    under autocast would be cast again at every step (a CUDA graph cannot keep autocast's cast cache), which
+    cost as much as the weight matmuls themselves (generate_single_query.md). The tokenizers stay fp32.
+    """
+    if precision not in ("auto", "fp32", "bf16"):
+        raise ValueError(f"precision: expected 'auto', 'fp32' or 'bf16', got {precision!r}")
+    if precision == "auto":
+        precision = "bf16" if task.device.type == "cuda" else "fp32"
+    task.backbone.to(torch.bfloat16 if precision == "bf16" else torch.float32)
+    return task
 
 
 def clip_spec(task: JointTask) -> dict[str, float]:
