@@ -108,6 +108,9 @@ def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Names
     for path in paths:
         model._decode_blocks = None  # eager blocks unless this path compiles them
         if path == "graph_compiled":
+            # Fresh compilation per (context, batch): dynamo's recompile limit (8 per code object) is shared
+            # by every config, and once hit the blocks silently run eager (the suite's later rows did).
+            torch._dynamo.reset()
             model.compile_decoding()
         runs[path], ids[path] = bench_path(model, prompt, schedule, path, args)
     model._decode_blocks = None
