@@ -111,7 +111,7 @@ def bench_one(model: GPTBackbone, context: int, batch: int, args: argparse.Names
             # Fresh compilation per (context, batch): dynamo's recompile limit (8 per code object) is shared
             # by every config, and once hit the blocks silently run eager (the suite's later rows did).
             torch._dynamo.reset()
-            model.compile_decoding()
+            model.compile_decoding(args.compile_mode)
         runs[path], ids[path] = bench_path(model, prompt, schedule, path, args)
     model._decode_blocks = None
     best = "graph" if "graph" in runs else "kv_eager"
@@ -165,6 +165,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(compute is bf16 autocast on GPU either way; fp32 weights are cast every step)")
     p.add_argument("--compile_decoding", action=argparse.BooleanOptionalAction, default=True,
                    help="also time CUDA-graph decoding with compiled blocks (GPTBackbone.compile_decoding)")
+    p.add_argument("--compile_mode", default=None,
+                   help="torch.compile mode of the compiled blocks (e.g. max-autotune-no-cudagraphs)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
     p.add_argument("--pipeline_sizes", nargs="*", default=["main_job", "125m"], choices=list(SIZES),
                    help="backbone sizes of the end-to-end capture/generate timings (pipeline_speed.py)")

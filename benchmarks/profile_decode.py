@@ -32,7 +32,7 @@ def profile_steps(args: argparse.Namespace) -> dict:
     model = GPTBackbone(vocab_sizes=VOCAB, max_seq_len=args.context + 64, **PRESETS[args.size])
     model = model.to(device, torch.bfloat16 if args.weights == "bf16" else torch.float32).eval()
     if args.compiled:  # the kernels of generate_speed's graph_compiled path
-        model.compile_decoding()
+        model.compile_decoding(args.compile_mode)
     prompt, schedule = prompt_and_schedule(args.batch, args.context, args.steps + 1, VOCAB, device)
     token = torch.zeros(args.batch, dtype=torch.long, device=device)
     with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--top", type=int, default=15)
     p.add_argument("--compiled", action="store_true", help="compile the blocks first (compile_decoding)")
+    p.add_argument("--compile_mode", default=None, help="torch.compile mode of --compiled")
     p.add_argument("--weights", default="fp32", choices=["fp32", "bf16"],
                    help="dtype of the weights (fp32 weights are cast to bf16 by autocast every step)")
     p.add_argument("--out", default="benchmarks/results")

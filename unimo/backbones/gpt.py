@@ -100,16 +100,18 @@ class GPTBackbone(Backbone):
         self._compiled_ce = torch.compile(self.heads.ce_sum, dynamic=True) if compile else None
         self._decode_blocks: list[nn.Module] | None = None
 
-    def compile_decoding(self) -> None:
+    def compile_decoding(self, mode: str | None = None) -> None:
         """Compile the blocks for static-cache decoding (``GraphedStep``): fusing the small kernels of one
         position cuts the per-token time of a CUDA-graph replay; costs a compilation per batch shape.
+        ``mode`` is ``torch.compile``'s (e.g. "max-autotune-no-cudagraphs" also tunes the matrix-vector
+        products of batch 1; the step is captured in a CUDA graph by ``GraphedStep`` either way).
 
         One new token attends through two batched matmuls (``_single_query_attention``). FlexAttention's
         decoding kernel was measured instead (H100, 125M, 4k context, batch 1): 1.49 ms per step in
         attention alone against 0.88 ms for the whole compiled step, and it cannot be captured in a CUDA
         graph (torch 2.11), so it is not offered (benchmarks/results/generate_single_query.md).
         """
-        self._decode_blocks = [torch.compile(b, dynamic=False) for b in self.blocks]
+        self._decode_blocks = [torch.compile(b, dynamic=False, mode=mode) for b in self.blocks]
 
     def _build_embedding(self) -> nn.Module:
         return ModalityEmbedding(self.vocab_sizes, self.dim, self.code_levels)
