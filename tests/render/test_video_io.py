@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from shard_compare import videos_match
 
 from unimo.render.video_io import (
     VideoDecodeError,
@@ -54,9 +55,12 @@ def test_fractional_fps_and_file_object():
     assert fps == pytest.approx(29.97, abs=1e-3)
 
 
-def test_encoding_is_deterministic():
+def test_encoding_is_repeatable():
+    """The same frames encode to the same video; bytes usually agree too, but x264 does not promise it
+    (see tests/shard_compare.py), so the frames are compared."""
     frames = smooth_frames(6, 16, 24)
-    assert encode_video_bytes(frames, 25) == encode_video_bytes(frames, 25)
+    assert videos_match(encode_video_bytes(frames, 25), encode_video_bytes(frames, 25))
+    assert not videos_match(encode_video_bytes(frames, 25), encode_video_bytes(frames[::-1], 25))
 
 
 def test_partial_decode_matches_full_decode():

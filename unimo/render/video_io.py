@@ -49,8 +49,8 @@ def encode_video_bytes(frames: np.ndarray, fps: float, crf: int = 18, preset: st
         fps: Frame rate; fractional rates are kept as a fraction (29.97 -> 30000/1001).
         crf: x264 constant rate factor (0 = lossless luma, 18 ~ visually lossless, 23 = x264 default).
         preset: x264 speed/size preset ("ultrafast" ... "veryslow").
-        threads: Encoder and colour-conversion threads. 1 (default) keeps output byte-identical across
-            machines and runs, which resumable shard writing relies on; 0 lets x264 and swscale pick.
+        threads: Encoder threads. 1 (default) makes output independent of thread timing, so it usually
+            repeats byte for byte (not always: see ``unimo.data.shards.sample``); 0 lets x264 pick.
 
     Returns:
         The mp4 file content.
@@ -68,11 +68,7 @@ def encode_video_bytes(frames: np.ndarray, fps: float, crf: int = 18, preset: st
         stream.options = {"crf": str(crf), "preset": preset}
         stream.codec_context.thread_count = threads
         for frame in padded:
-            # Converted here, not by the encoder: its converter runs swscale with one thread per CPU, and
-            # under load a shard build once wrote different bytes for the same frames (same x264 options).
-            rgb = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            yuv = rgb.reformat(format="yuv420p", threads=threads)
-            container.mux(stream.encode(yuv))
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         container.mux(stream.encode())  # flush delayed frames
     return buf.getvalue()
 

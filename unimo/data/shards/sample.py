@@ -8,8 +8,10 @@ A sample is stored in a tar shard (webdataset layout, members named ``<key>.<mem
   unknown, e.g. packed real videos);
 - ``meta.json``   free-form facts plus ``num_frames``, ``fps``, ``height``, ``width`` (used by ``inspect``).
 
-Every encoding is deterministic (fixed zip timestamps, sorted JSON keys, single-threaded x264), so writing the
-same clip twice gives the same bytes: resumed shard writing reproduces an uninterrupted run exactly.
+Every encoding but the video's is deterministic (fixed zip timestamps, sorted JSON keys), so writing the same
+clip twice gives the same bytes. The video is encoded by single-threaded x264, which usually repeats its
+bytes too but not always (a 2-core CI run and a threaded stress run both saw the same frames encode
+differently); its frames agree within coding noise.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Generate a synthetic paired video+motion shard dataset (``unimo data synth``, ``synthesize_if_missing``).
 
 Clip ``i`` is generated from a seed derived from ``(spec.seed, i)`` alone, so the shards do not depend on
-how many workers ran or in what order, and a killed run that is started again produces exactly the bytes of
-an uninterrupted one (finished shards are kept, the rest regenerated).
+how many workers ran or in what order, and a killed run that is started again produces the shards of an
+uninterrupted one (finished shards are kept, the rest regenerated): the same clips, motions, cameras and
+metadata byte for byte; the videos the same frames, usually the same bytes (x264 does not promise it).
 """
 
 from __future__ import annotations
