@@ -11,6 +11,7 @@ and returns what ``unimo test``'s report draws (see ``unimo.reports``).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import lightning as L
@@ -297,7 +298,9 @@ class JointTask(L.LightningModule):
 
         stored = torch.load(path, map_location="cpu", weights_only=False).get("unimo_tokenizers", {})
         rebuilt = {f"{key}_tokenizer": build_tokenizer(config) for key, config in stored.items() if config}
-        return cls.load_from_checkpoint(path, map_location=map_location, weights_only=False, **rebuilt)
+        with warnings.catch_warnings():  # modules as arguments are on purpose here: no warning for each
+            warnings.filterwarnings("ignore", message=r"Attribute '\w+' is an instance of `nn.Module`")
+            return cls.load_from_checkpoint(path, map_location=map_location, weights_only=False, **rebuilt)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # Tokenizer configs travel with the weights, so the checkpoint alone rebuilds the model.
