@@ -62,13 +62,14 @@ def median_seconds(work, repeats: int, device: torch.device) -> float:
 
 
 def bench_pipelines(size: str, seconds: float, fps: float, repeats: int, device: torch.device,
-                    precision: str = "auto") -> dict:
+                    precision: str = "auto", window_batch: int = 8) -> dict:
     """Time capture and generation end to end for one backbone size, as the CLI runs them (no autocast;
     the backbone's weights in ``precision``, see ``set_backbone_precision``)."""
     task = set_backbone_precision(build_task(size, device), precision)
     num_frames = int(DEFAULT_CLIP["num_frames"])
     clip = generate_clip(seed=0, num_frames=round(seconds * fps), size=int(DEFAULT_CLIP["size"]), fps=fps)
-    capture_s = median_seconds(lambda: capture_from_video(task, clip.frames, fps), repeats, device)
+    capture_s = median_seconds(lambda: capture_from_video(task, clip.frames, fps, window_batch), repeats,
+                               device)
     generate_s = median_seconds(lambda: generate_from_image(task, clip.frames[0], num_frames), repeats,
                                 device)
     frames = len(clip.frames)
@@ -77,7 +78,8 @@ def bench_pipelines(size: str, seconds: float, fps: float, repeats: int, device:
             "capture_seconds": capture_s, "capture_fps_batch1": frames / capture_s,
             "capture_realtime_factor": frames / capture_s / fps, "i2vm_frames_per_clip": num_frames,
             "i2vm_seconds_per_clip": generate_s,
-            "backbone_dtype": str(next(task.backbone.parameters()).dtype).removeprefix("torch.")}
+            "backbone_dtype": str(next(task.backbone.parameters()).dtype).removeprefix("torch."),
+            "window_batch": window_batch}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -89,6 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
                    help="backbone weights, as `unimo capture --precision` (auto: bf16 on CUDA)")
+    p.add_argument("--window_batch", type=int, default=8, help="as `unimo capture --window_batch`")
     return p.parse_args(argv)
 
 
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     runs = []
     for size in args.sizes:
         runs.append(bench_pipelines(size, args.seconds, args.fps, args.repeats, torch.device(args.device),
-                                    args.precision))
+                                    args.precision, args.window_batch))
         print(runs[-1], file=sys.stderr, flush=True)
     return runs
 

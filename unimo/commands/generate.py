@@ -52,7 +52,7 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
 
 @subcommand("capture")
 def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto",
-            decoding: str | None = None, precision: str = "auto") -> None:
+            decoding: str | None = None, precision: str = "auto", window_batch: int = 8) -> None:
     """Capture the SMPL-X motion of the person in a video (V2M), one motion frame per video frame.
 
     Any length (sliding windows), resolution and frame rate (resampled to the model's and back). Writes
@@ -66,6 +66,7 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
         decoding: "greedy" (argmax motion ids) or "expected" (expected code under the model's distribution,
             often closer to the truth when the model is unsure); default: the checkpoint's setting.
         precision: Backbone weights: "auto" (bf16 on CUDA, fp32 on CPU), "fp32" or "bf16".
+        window_batch: Sliding windows captured together (lower it if memory is short).
     """
     import numpy as np
 
@@ -78,7 +79,7 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
     task = load_joint_model(ckpt, device, precision)
     if decoding is not None:
         task.set_capture_decoding(decoding)
-    motion = capture_from_video(task, frames, fps)
+    motion = capture_from_video(task, frames, fps, window_batch)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     motion.save(folder / "motion.npz")
