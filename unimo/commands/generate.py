@@ -79,7 +79,7 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
     task = load_joint_model(ckpt, device, precision)
     if decoding is not None:
         task.set_capture_decoding(decoding)
-    motion = capture_from_video(task, frames, fps, window_batch)
+    motion = capture_from_video(task, frames, fps, window_batch, progress=True)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     motion.save(folder / "motion.npz")

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from unimo.body.motion import Motion
 from unimo.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
@@ -77,13 +78,14 @@ def generate_from_image(task: JointTask, image: np.ndarray, num_frames: int, tem
 
 
 @torch.no_grad()
-def capture_from_video(task: JointTask, frames: np.ndarray, fps: float, window_batch: int = 8) -> Motion:
+def capture_from_video(task: JointTask, frames: np.ndarray, fps: float, window_batch: int = 8,
+                       progress: bool = False) -> Motion:
     """Return SMPL-X motion with one frame per input frame of ``frames`` (uint8 ``(N, H, W, 3)``).
 
     ``fps`` is the frame rate of ``frames`` and of the returned motion. Windows are independent, so up to
     ``window_batch`` of them are tokenized and decoded together: one decoding step then serves several
     windows, where batch-1 decoding is bound by reading the weights (generate.md: on the H100 a step of
-    batch 8 costs 1.2-1.6x one of batch 1).
+    batch 8 costs 1.2-1.6x one of batch 1). ``progress`` shows a bar over the windows (``unimo capture``).
     """
     if window_batch < 1:
         raise ValueError(f"capture: window_batch must be >= 1, got {window_batch}")
@@ -95,12 +97,15 @@ def capture_from_video(task: JointTask, frames: np.ndarray, fps: float, window_b
     video = frames_to_tensor(frames[picks], int(spec["size"]))  # (M, 3, S, S)
     starts = window_starts(len(picks), window)
     pieces = []
+    bar = tqdm(total=len(starts), desc="capture", unit="window", disable=not progress)
     for first in range(0, len(starts), window_batch):
         group = starts[first : first + window_batch]
         clips = torch.stack([_take(video, start, window) for start in group])  # (b, W, 3, S, S)
         clips = clips.to(task.device)
         ids = task.video_tokenizer.encode(clips)
         pieces.extend(task.capture(ids, num_frames=window).float().cpu().unbind(0))  # b x (W, 79)
+        bar.update(len(group))
+    bar.close()
     stitched = stitch_windows(pieces, starts, window, len(picks))  # (M, 79)
     resampled = Motion.from_tensor(stitched, fps=model_fps).resample(fps).to_tensor()  # (~N, 79)
     missing = len(frames) - len(resampled)  # the last input frames may fall after the last model frame
