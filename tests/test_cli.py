@@ -123,7 +123,9 @@ def test_function_subcommand_parses_its_signature(capsys: pytest.CaptureFixture[
     try:
         main(["testing", "echo", "abc", "--repeat_count", "3"])
         main(["testing", "echo", "a-b", "--repeat-count=4"])  # shell-style dashes
-        assert calls == [("abc", 3), ("a-b", 4)]
+        main(["testing", "echo", "--repeat-count", "5", "--path", "p"])  # a positional given by name
+        main(["testing", "echo", "--path=q"])
+        assert calls == [("abc", 3), ("a-b", 4), ("p", 5), ("q", 1)]
         with pytest.raises(SystemExit):
             main(["testing", "echo", "--help"])
         assert "Repeat count" in capsys.readouterr().out

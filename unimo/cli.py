@@ -42,7 +42,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_lightning(args)
         return
     name, rest = _match_subcommand(args)
-    run_function(name, SUBCOMMANDS[name], rest)
+    try:
+        run_function(name, SUBCOMMANDS[name], rest)
+    except (FileNotFoundError, ValueError) as err:
+        from unimo.render.video_io import VideoDecodeError  # here: importing PyAV slows `unimo --help`
+
+        if not isinstance(err, (FileNotFoundError, VideoDecodeError)):
+            raise
+        sys.exit(f"unimo {name}: {err}")  # a missing or unreadable input file: its one-line message
 
 
 def usage() -> str:
@@ -111,8 +118,27 @@ def run_function(name: str, fn: Callable[..., object], args: list[str]) -> objec
 
     parser = ArgumentParser(prog=f"unimo {name}", description=_summary(fn))
     parser.add_function_arguments(fn, as_positional=True)
-    config = parser.parse_args([_underscored(arg) for arg in args])
+    config = parser.parse_args(_positionals_by_name(fn, [_underscored(arg) for arg in args]))
     return fn(**parser.instantiate_classes(config).as_dict())
+
+
+def _positionals_by_name(fn: Callable[..., object], args: list[str]) -> list[str]:
+    """Accept ``--ckpt C`` for a positional ``ckpt`` (``unimo generate --ckpt C --image I``), as the flag
+    form is what people write from other tools; flagged positionals go first, in the signature's order."""
+    names = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    given: dict[str, str] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        flag, sep, value = args[i].partition("=")
+        if flag.startswith("--") and flag[2:] in names and (sep or i + 1 < len(args)):
+            given[flag[2:]] = value if sep else args[i + 1]
+            i += 1 if sep else 2
+            continue
+        rest.append(args[i])
+        i += 1
+    return [given[n] for n in names if n in given] + rest
 
 
 def _underscored(arg: str) -> str:

@@ -82,5 +82,10 @@ def test_generate_and_capture_end_to_end(tmp_path: Path, tiny_joint_checkpoint: 
 def test_capture_names_an_unreadable_video(tmp_path: Path, tiny_joint_checkpoint: Path) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"not a video at all")
-    with pytest.raises(Exception, match="broken.mp4"):
+    with pytest.raises(SystemExit, match="^unimo capture: .*broken.mp4"):
         main(["capture", str(tiny_joint_checkpoint), "--video", str(bad), "--out", str(tmp_path / "x")])
+
+
+def test_missing_checkpoint_is_one_line_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="^unimo generate: .*none.ckpt: no such checkpoint"):
+        main(["generate", "--ckpt", str(tmp_path / "none.ckpt"), "--image", "x.png", "--num-frames", "9"])

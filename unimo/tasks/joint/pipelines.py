@@ -14,6 +14,7 @@ windows of the training clip length and any frame rate/resolution by resampling:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -34,6 +35,9 @@ def load_joint_model(ckpt: str, device: str = "auto", precision: str = "auto") -
 
     ``precision`` is the backbone's weight dtype, see ``set_backbone_precision``.
     """
+    if not Path(ckpt).is_file():
+        raise FileNotFoundError(f"{ckpt}: no such checkpoint (train one with "
+                                "`unimo fit --config configs/joint.yaml`)")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     return set_backbone_precision(JointTask.from_checkpoint(ckpt, map_location=device).eval(), precision)
