@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from shard_compare import videos_match
 
+from unimo.data.shards.frames import resize_frames
 from unimo.render.video_io import (
     VideoDecodeError,
     decode_video_bytes,
@@ -104,3 +105,13 @@ def test_real_clips_decode_and_match_their_headers(real_data_dir):
         assert (info.width, info.height) == (width, height) and info.fps == pytest.approx(fps, abs=1e-2)
         frames, rate = read_video(real_data_dir / name, start=info.num_frames - 2)  # the last two frames
         assert frames.shape == (2, height, width, 3) and rate == info.fps
+
+
+def test_frames_can_be_shrunk_while_decoding():
+    frames = smooth_frames(4, 90, 161)  # odd width: stored padded, cropped back before shrinking
+    data = encode_video_bytes(frames, 10)
+    small, _ = read_video(data, max_short_side=30)
+    assert small.shape == (4, 30, 54, 3)
+    expected = resize_frames(read_video(data)[0], 30)
+    assert np.abs(small.astype(int) - expected.astype(int)).mean() < 3.0  # area vs antialiased bilinear
+    assert read_video(data, max_short_side=90)[0].shape == (4, 90, 161, 3)  # never enlarged

@@ -85,7 +85,7 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float, crf: in
 
 
 def read_video(src: VideoSource, start: int = 0, num_frames: int | None = None, stride: int = 1,
-               threads: int = 1) -> tuple[np.ndarray, float]:
+               threads: int = 1, max_short_side: int | None = None) -> tuple[np.ndarray, float]:
     """Decode frames ``start, start + stride, ...`` of a video.
 
     Decoding stops after the last requested frame, so reading a short clip from the head of a long video
@@ -97,6 +97,8 @@ def read_video(src: VideoSource, start: int = 0, num_frames: int | None = None, 
         num_frames: How many frames to return; None reads to the end.
         stride: Step between returned frames.
         threads: Decoder threads (1 suits DataLoader workers, which already run in parallel).
+        max_short_side: Shrink each frame as it is decoded so its shorter side is at most this (area
+            averaging, aspect kept), so a long HD video fits in memory (``unimo capture``); None: as stored.
 
     Returns:
         ``(frames uint8 (N, H, W, 3), fps)``.
@@ -114,17 +116,15 @@ def read_video(src: VideoSource, start: int = 0, num_frames: int | None = None, 
             stream = container.streams.video[0]
             stream.codec_context.thread_count = threads
             fps = _stream_fps(stream)
-            frames = _decode_range(container, stream, start, num_frames, stride)
             crop = _SIZE_TAG.fullmatch(container.metadata.get("comment", ""))
+            size = (int(crop.group(1)), int(crop.group(2))) if crop else None  # undo odd-size padding
+            frames = _decode_range(container, stream, start, num_frames, stride, size, max_short_side)
     except (av.FFmpegError, IndexError, EOFError) as exc:
         raise VideoDecodeError(f"{name}: cannot decode video ({type(exc).__name__}: {exc})") from exc
     if not frames or (num_frames is not None and len(frames) < num_frames):
         raise VideoDecodeError(f"{name}: got {len(frames)} frames from start={start} stride={stride}, "
                                f"expected {num_frames or 'at least 1'}")
-    out = np.stack(frames)  # (N, H', W', 3)
-    if crop:
-        out = out[:, : int(crop.group(2)), : int(crop.group(1))]  # undo odd-size padding
-    return np.ascontiguousarray(out), fps
+    return np.ascontiguousarray(np.stack(frames)), fps  # (N, H', W', 3)
 
 
 def decode_video_bytes(data: bytes, start: int = 0, num_frames: int | None = None,
@@ -148,15 +148,26 @@ def probe_video(src: VideoSource) -> VideoInfo:
 
 
 def _decode_range(container: av.container.InputContainer, stream: av.video.stream.VideoStream, start: int,
-                  num_frames: int | None, stride: int) -> list[np.ndarray]:
+                  num_frames: int | None, stride: int, size: tuple[int, int] | None = None,
+                  max_short_side: int | None = None) -> list[np.ndarray]:
+    """Decode the requested frames as RGB, cropped to ``size`` (w, h) and shrunk to ``max_short_side``."""
     last = None if num_frames is None else start + (num_frames - 1) * stride
     # One reformatter for the whole clip: frame.to_ndarray(format=...) builds a new swscale context per
     # frame, which made YUV->RGB conversion ~8x slower than decoding itself.
-    to_rgb = VideoReformatter()
+    to_rgb, shrink = VideoReformatter(), VideoReformatter()
     frames = []
     for i, frame in enumerate(container.decode(stream)):
         if i >= start and (i - start) % stride == 0:
-            frames.append(to_rgb.reformat(frame, format="rgb24").to_ndarray())  # (H, W, 3)
+            rgb = to_rgb.reformat(frame, format="rgb24").to_ndarray()  # (H, W, 3)
+            if size is not None:
+                rgb = rgb[: size[1], : size[0]]
+            h, w = rgb.shape[:2]
+            if max_short_side is not None and min(h, w) > max_short_side:
+                scale = max_short_side / min(h, w)
+                small = (max(max_short_side, round(w * scale)), max(max_short_side, round(h * scale)))
+                rgb = shrink.reformat(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24"),
+                                      width=small[0], height=small[1], interpolation="AREA").to_ndarray()
+            frames.append(rgb)
         if last is not None and i >= last:
             break
     return frames
