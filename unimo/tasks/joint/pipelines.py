@@ -98,14 +98,15 @@ def capture_from_video(task: JointTask, frames: np.ndarray, fps: float, window_b
     spec = clip_spec(task)
     window, model_fps = int(spec["num_frames"]), float(spec["fps"])
     picks = _resample_indices(len(frames), fps, model_fps)
-    video = frames_to_tensor(frames[picks], int(spec["size"]))  # (M, 3, S, S)
     starts = window_starts(len(picks), window)
     pieces = []
     bar = tqdm(total=len(starts), desc="capture", unit="window", disable=not progress)
     for first in range(0, len(starts), window_batch):
         group = starts[first : first + window_batch]
-        clips = torch.stack([_take(video, start, window) for start in group])  # (b, W, 3, S, S)
-        clips = clips.to(task.device)
+        # Converted window by window: a float copy of a whole long video would not fit in memory.
+        size = int(spec["size"])
+        clips = torch.stack([frames_to_tensor(frames[_window_indices(picks, start, window)], size)
+                             for start in group]).to(task.device)  # (b, W, 3, S, S)
         ids = task.video_tokenizer.encode(clips)
         pieces.extend(task.capture(ids, num_frames=window).float().cpu().unbind(0))  # b x (W, 79)
         bar.update(len(group))
@@ -160,9 +161,7 @@ def _resample_indices(count: int, fps: float, target_fps: float) -> np.ndarray:
     return np.clip(np.round(np.arange(num) * fps / target_fps), 0, count - 1).astype(np.int64)
 
 
-def _take(video: torch.Tensor, start: int, window: int) -> torch.Tensor:
-    """Return ``window`` frames from ``start``, repeating the last frame when the video is shorter."""
-    clip = video[start : start + window]
-    if len(clip) < window:
-        clip = torch.cat([clip, clip[-1:].expand(window - len(clip), *clip.shape[1:])], dim=0)
-    return clip
+def _window_indices(picks: np.ndarray, start: int, window: int) -> np.ndarray:
+    """Return ``window`` frame indices from ``start``, repeating the last when the video is shorter."""
+    idx = picks[start : start + window]
+    return np.concatenate([idx, np.repeat(idx[-1:], window - len(idx))]) if len(idx) < window else idx
