@@ -2,7 +2,7 @@
 
 ``unimo capture`` / ``generate`` cast the backbone to bf16 on CUDA (``--precision auto``) because batch-1
 decoding is bound by reading weights (generate.md). This captures held-out synthetic clips with a joint
-checkpoint twice, fp32 and bf16 weights, and reports the root-relative joint distance (mm) of each capture to
+checkpoint twice, fp32 and bf16 weights, and reports the MPJPE (mm, hip-aligned) of each capture to
 the true motion and of the two captures to each other.
 
 Usage::
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import device_name, git_commit, write_atomic  # noqa: E402
 
 from unimo.data.synthetic import generate_clip  # noqa: E402
+from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.tasks.joint.pipelines import (  # noqa: E402
     capture_from_video,
     clip_spec,
@@ -36,14 +37,11 @@ from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
 FIRST_SEED = 900_001  # far from the seeds of any synthetic training set
 
 
-def root_relative_joints(motion: torch.Tensor) -> torch.Tensor:
-    """Joints ``(1, T, 22, 3)`` of motion ``(T, 79)`` relative to the pelvis."""
-    joints = body_joints(motion[None])
-    return joints - joints[:, :, :1]
-
-
 def distance_mm(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((root_relative_joints(a) - root_relative_joints(b)).norm(dim=-1).mean() * 1000)
+    """MPJPE (hip-aligned, the capture metric of the joint task) between motions ``(T, 79)``."""
+    metric = MPJPE()
+    metric.update(body_joints(a[None]), body_joints(b[None]))
+    return float(metric.compute())
 
 
 def main(argv: list[str] | None = None) -> dict:
