@@ -96,7 +96,7 @@ def capture_from_video(task: JointTask, frames: np.ndarray, fps: float, window_b
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise ValueError(f"capture: expected RGB frames (N, H, W, 3), got shape {frames.shape}")
     spec = clip_spec(task)
-    window, model_fps = int(spec["num_frames"]), float(spec["fps"])
+    window, model_fps, size = int(spec["num_frames"]), float(spec["fps"]), int(spec["size"])
     picks = _resample_indices(len(frames), fps, model_fps)
     starts = window_starts(len(picks), window)
     pieces = []
@@ -104,7 +104,6 @@ def capture_from_video(task: JointTask, frames: np.ndarray, fps: float, window_b
     for first in range(0, len(starts), window_batch):
         group = starts[first : first + window_batch]
         # Converted window by window: a float copy of a whole long video would not fit in memory.
-        size = int(spec["size"])
         clips = torch.stack([frames_to_tensor(frames[_window_indices(picks, start, window)], size)
                              for start in group]).to(task.device)  # (b, W, 3, S, S)
         ids = task.video_tokenizer.encode(clips)
