@@ -33,6 +33,7 @@ from pipeline_speed import SIZES, bench_pipelines  # noqa: E402
 from unimo.backbones import PRESETS, GPTBackbone
 from unimo.backbones.sampling import generate
 from unimo.layouts import I2VMLayout, Schedule, TokenGrid, TokenSequence
+from unimo.tasks.joint.pipelines import PRECISION_DTYPES, resolve_precision
 
 VOCAB = {"special": 16, "video": 64000, "motion": 1024}
 QUICK_VOCAB = {"special": 16, "video": 512, "motion": 64}
@@ -196,10 +197,8 @@ def main(argv: list[str] | None = None) -> dict:
     vocab = QUICK_VOCAB if args.quick else VOCAB
     max_len = max(args.contexts) + args.new_tokens
     model = GPTBackbone(vocab_sizes=vocab, max_seq_len=max_len, **size).to(device).eval()
-    if args.weights == "auto":
-        args.weights = "bf16" if device.type == "cuda" else "fp32"
-    if args.weights == "bf16":  # autocast then has nothing to cast: no per-step weight copies
-        model = model.to(torch.bfloat16)
+    args.weights = resolve_precision(args.weights, device)  # bf16: autocast has no per-step weight copies
+    model = model.to(PRECISION_DTYPES[args.weights])
     report = {"device": device_name(args.device), "torch": torch.__version__,
               "python": platform.python_version(), "git_commit": git_commit(),
               "config": {**vars(args), "out": str(args.out)}, "runs": []}

@@ -24,13 +24,14 @@ from torch.profiler import ProfilerActivity, profile
 
 from unimo.backbones import PRESETS, GPTBackbone
 from unimo.backbones.graphed import GraphedStep
+from unimo.tasks.joint.pipelines import PRECISION_DTYPES
 
 
 def profile_steps(args: argparse.Namespace) -> dict:
     """Profile ``--steps`` eager static-cache decode steps after a prefill of ``--context`` tokens."""
     device = torch.device("cuda")
     model = GPTBackbone(vocab_sizes=VOCAB, max_seq_len=args.context + 64, **PRESETS[args.size])
-    model = model.to(device, torch.bfloat16 if args.weights == "bf16" else torch.float32).eval()
+    model = model.to(device, PRECISION_DTYPES[args.weights]).eval()
     if args.compiled:  # the kernels of generate_speed's graph_compiled path
         model.compile_decoding(args.compile_mode)
     prompt, schedule = prompt_and_schedule(args.batch, args.context, args.steps + 1, VOCAB, device)

@@ -50,12 +50,20 @@ def set_backbone_precision(task: JointTask, precision: str = "auto") -> JointTas
     under autocast would be cast again at every step (a CUDA graph cannot keep autocast's cast cache), which
     cost as much as the weight matmuls themselves (generate_single_query.md). The tokenizers stay fp32.
     """
-    if precision not in ("auto", "fp32", "bf16"):
+    task.backbone.to(PRECISION_DTYPES[resolve_precision(precision, task.device)])
+    return task
+
+
+PRECISION_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """Return "fp32" or "bf16" for ``precision`` ("auto": bf16 on CUDA, fp32 elsewhere)."""
+    if precision not in ("auto", *PRECISION_DTYPES):
         raise ValueError(f"precision: expected 'auto', 'fp32' or 'bf16', got {precision!r}")
     if precision == "auto":
-        precision = "bf16" if task.device.type == "cuda" else "fp32"
-    task.backbone.to(torch.bfloat16 if precision == "bf16" else torch.float32)
-    return task
+        return "bf16" if device.type == "cuda" else "fp32"
+    return precision
 
 
 def clip_spec(task: JointTask) -> dict[str, float]:
