@@ -102,6 +102,23 @@ def test_config_rebuilds_the_same_architecture() -> None:
     assert rebuilt.loss_weights.velocity == 0.25
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_constant_groups_decode_one_shape_per_clip(name: str) -> None:
+    tok = build(name, constant_groups=["betas"]).eval()
+    motion = smooth_motion(2, 17)
+    decoded = tok.decode(tok.encode(motion), num_frames=17)
+    shape, pose = decoded[..., 63:73], decoded[..., :63]
+    assert torch.equal(shape, shape[:, :1].expand_as(shape))  # one body shape per clip
+    assert pose.std(dim=1).max() > 0  # the other groups still vary per frame
+    assert not torch.equal(shape[0, 0], shape[1, 0])  # per clip, not one shape for the batch
+    rebuilt = TOKENIZERS.build(name, **tok.config()["init_args"])
+    rebuilt.load_state_dict(tok.state_dict())
+    assert torch.equal(rebuilt.eval().decode(tok.encode(motion), num_frames=17), decoded)
+    tok.train().loss(motion)["loss"].backward()  # the time average keeps the shape expert trainable
+    with pytest.raises(ValueError, match="unknown group.*'shape'.*expected some of"):
+        build(name, constant_groups=["shape"])
+
+
 def test_bad_input_raises_clear_errors() -> None:
     tok = build("MotionVQVAETokenizer").eval()
     with pytest.raises(ValueError, match=r"\(B, T, 79\)"):

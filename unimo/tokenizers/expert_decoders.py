@@ -5,6 +5,10 @@ UniMo (Pang et al. 2025) decodes body pose, shape, global orientation and transl
 joint rotations vs. integrated root velocity). ``SingleMotionDecoder`` is the ablation: one decoder for
 all channels. Both map ``(B, C, L)`` latents to ``(B, T, F)`` features in the feature order of
 ``MotionFeatures.groups``.
+
+``constant_groups`` (e.g. ``("betas",)``): groups that do not change within a clip (a person's body shape)
+are decoded once per clip, as the time average of the decoder's per-frame output, so every token can carry a
+share of them and the decoded body does not flicker.
 """
 
 from __future__ import annotations
@@ -13,6 +17,24 @@ import torch
 from torch import nn
 
 from unimo.tokenizers.motion_encoder import MotionDecoder
+
+
+def hold_constant(feats: torch.Tensor, groups: dict[str, slice], constant: tuple[str, ...]) -> torch.Tensor:
+    """Replace the channels of ``constant`` groups in ``feats`` ``(B, F, T)`` by their mean over time."""
+    if not constant:
+        return feats
+    feats = feats.clone()
+    for name in constant:
+        part = groups[name]
+        feats[:, part] = feats[:, part].mean(dim=2, keepdim=True).expand_as(feats[:, part])
+    return feats
+
+
+def _check_constant(groups: dict[str, slice], constant: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [name for name in constant if name not in groups]
+    if unknown:
+        raise ValueError(f"constant_groups: unknown group(s) {unknown}; expected some of {list(groups)}")
+    return tuple(constant)
 
 
 class ExpertMotionDecoders(nn.Module):
@@ -24,10 +46,13 @@ class ExpertMotionDecoders(nn.Module):
         width: Hidden channels of each expert.
         depth: Residual blocks per stage.
         upsample: Temporal expansion (the encoder's downsampling).
+        constant_groups: Groups decoded once per clip (see the module docstring).
     """
 
-    def __init__(self, in_dim: int, groups: dict[str, slice], width: int, depth: int, upsample: int) -> None:
+    def __init__(self, in_dim: int, groups: dict[str, slice], width: int, depth: int, upsample: int,
+                 constant_groups: tuple[str, ...] = ()) -> None:
         super().__init__()
+        self.groups, self.constant_groups = dict(groups), _check_constant(groups, constant_groups)
         self.experts = nn.ModuleDict({
             name: MotionDecoder(in_dim, part.stop - part.start, width, depth, upsample)
             for name, part in groups.items()
@@ -35,7 +60,8 @@ class ExpertMotionDecoders(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Decode latents ``(B, C, L)`` to features ``(B, T, F)``."""
-        return torch.cat([expert(z) for expert in self.experts.values()], dim=1).transpose(1, 2)
+        feats = torch.cat([expert(z) for expert in self.experts.values()], dim=1)  # (B, F, T)
+        return hold_constant(feats, self.groups, self.constant_groups).transpose(1, 2)
 
 
 class SingleMotionDecoder(nn.Module):
@@ -47,13 +73,16 @@ class SingleMotionDecoder(nn.Module):
         width: Hidden channels.
         depth: Residual blocks per stage.
         upsample: Temporal expansion (the encoder's downsampling).
+        constant_groups: Groups decoded once per clip (see the module docstring).
     """
 
-    def __init__(self, in_dim: int, groups: dict[str, slice], width: int, depth: int, upsample: int) -> None:
+    def __init__(self, in_dim: int, groups: dict[str, slice], width: int, depth: int, upsample: int,
+                 constant_groups: tuple[str, ...] = ()) -> None:
         super().__init__()
+        self.groups, self.constant_groups = dict(groups), _check_constant(groups, constant_groups)
         out_dim = max(part.stop for part in groups.values())
         self.decoder = MotionDecoder(in_dim, out_dim, width, depth, upsample)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Decode latents ``(B, C, L)`` to features ``(B, T, F)``."""
-        return self.decoder(z).transpose(1, 2)
+        return hold_constant(self.decoder(z), self.groups, self.constant_groups).transpose(1, 2)

@@ -65,7 +65,8 @@ class MotionTokenizerBase(Tokenizer):
     decoder_class: type[torch.nn.Module] = ExpertMotionDecoders
 
     def __init__(self, code_dim: int, scale: int, downsample: int, width: int, depth: int, rotation: str,
-                 up_axis: str, loss_weights: MotionLossWeights | dict[str, float] | None) -> None:
+                 up_axis: str, loss_weights: MotionLossWeights | dict[str, float] | None,
+                 constant_groups: tuple[str, ...] = ()) -> None:
         super().__init__()
         if scale < 1:
             raise ValueError(f"{type(self).__name__}.scale: expected an integer >= 1, got {scale}")
@@ -76,7 +77,8 @@ class MotionTokenizerBase(Tokenizer):
         self.features = MotionFeatures(rotation=rotation, up_axis=up_axis)
         groups = self.features.groups
         self.encoder = MotionEncoder(self.features.num_features, scale * code_dim, width, depth, downsample)
-        self.decoder = self.decoder_class(scale * code_dim, groups, width, depth, downsample)
+        self.decoder = self.decoder_class(scale * code_dim, groups, width, depth, downsample,
+                                          tuple(constant_groups))
         self._normalization_checked = False  # warn once (a buffer read is a GPU sync; not every step)
 
     @abstractmethod

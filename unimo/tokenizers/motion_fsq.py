@@ -30,16 +30,21 @@ class MotionFSQTokenizer(MotionTokenizerBase):
         rotation: ``"6d"`` or ``"axis_angle"`` for rotation features.
         up_axis: World up axis of the data, ``"auto"`` to detect it per sequence, or ``"y"``, ``"z"``, ...
         loss_weights: Weights of the loss terms (``commit`` is unused).
+        constant_groups: Feature groups decoded once per clip (see ``MotionVQVAETokenizer``).
     """
 
     def __init__(self, levels: list[int] | None = None, scale: int = 4, downsample: int = 4, width: int = 256,
                  depth: int = 3, rotation: str = "6d", up_axis: str = "auto",
-                 loss_weights: MotionLossWeights | None = None) -> None:
+                 loss_weights: MotionLossWeights | None = None,
+                 constant_groups: list[str] | None = None) -> None:
         levels = list(levels) if levels is not None else [8, 5, 5, 5]
-        super().__init__(len(levels), scale, downsample, width, depth, rotation, up_axis, loss_weights)
+        constant_groups = list(constant_groups or [])
+        super().__init__(len(levels), scale, downsample, width, depth, rotation, up_axis, loss_weights,
+                         tuple(constant_groups))
         self.quantizer = FiniteScalarQuantizer(levels)
         self.init_args = dict(levels=levels, scale=scale, downsample=downsample, width=width, depth=depth,
-                              rotation=rotation, up_axis=up_axis, loss_weights=self.loss_weights)
+                              rotation=rotation, up_axis=up_axis, loss_weights=self.loss_weights,
+                              constant_groups=constant_groups)
 
     @property
     def vocab_size(self) -> int:

@@ -41,18 +41,23 @@ class MotionVQVAETokenizer(MotionTokenizerBase):
         decay: EMA decay of the codebook.
         dead_threshold: Codes used less than this many times per batch (EMA) are reset to random latents.
         loss_weights: Weights of the loss terms (``MotionLossWeights``; a dict is accepted).
+        constant_groups: Feature groups decoded once per clip, e.g. ``["betas"]`` (body shape does not change
+            within a clip; ``expert_decoders.hold_constant``). Empty: every frame decoded on its own.
     """
 
     def __init__(self, codebook_size: int = 1024, code_dim: int = 128, scale: int = 4, downsample: int = 4,
                  width: int = 256, depth: int = 3, rotation: str = "6d", up_axis: str = "auto",
                  decay: float = 0.99, dead_threshold: float = 1.0,
-                 loss_weights: MotionLossWeights | None = None) -> None:
-        super().__init__(code_dim, scale, downsample, width, depth, rotation, up_axis, loss_weights)
+                 loss_weights: MotionLossWeights | None = None,
+                 constant_groups: list[str] | None = None) -> None:
+        constant_groups = list(constant_groups or [])
+        super().__init__(code_dim, scale, downsample, width, depth, rotation, up_axis, loss_weights,
+                         tuple(constant_groups))
         self.quantizer = EMAVectorQuantizer(codebook_size, code_dim, decay, dead_threshold)
         self.init_args = dict(codebook_size=codebook_size, code_dim=code_dim, scale=scale,
                               downsample=downsample, width=width, depth=depth, rotation=rotation,
                               up_axis=up_axis, decay=decay, dead_threshold=dead_threshold,
-                              loss_weights=self.loss_weights)
+                              loss_weights=self.loss_weights, constant_groups=constant_groups)
 
     @property
     def vocab_size(self) -> int:
