@@ -30,7 +30,7 @@ import torch
 from common import device_name, git_commit, write_atomic  # noqa: E402
 from pipeline_speed import SIZES, bench_pipelines  # noqa: E402
 
-from unimo.backbones import PRESETS, GPTBackbone
+from unimo.backbones import PRESETS, GPTBackbone, layers
 from unimo.backbones.sampling import generate
 from unimo.layouts import I2VMLayout, Schedule, TokenGrid, TokenSequence
 from unimo.tasks.joint.pipelines import PRECISION_DTYPES, resolve_precision
@@ -168,6 +168,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="also time CUDA-graph decoding with compiled blocks (GPTBackbone.compile_decoding)")
     p.add_argument("--compile_mode", default=None,
                    help="torch.compile mode of the compiled blocks (e.g. max-autotune-no-cudagraphs)")
+    p.add_argument("--single_query", default="reductions", choices=["reductions", "matmuls"],
+                   help="one-query attention inside the compiled blocks: multiply-and-sum reductions that "
+                        "inductor fuses (the default) or cuBLAS batched matmuls (the eager form)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per figure (the median is kept)")
     p.add_argument("--pipeline_sizes", nargs="*", default=["main_job", "125m"], choices=list(SIZES),
                    help="backbone sizes of the end-to-end capture/generate timings (pipeline_speed.py)")
@@ -193,6 +196,7 @@ def main(argv: list[str] | None = None) -> dict:
         plot(report, args.out / "generate.png")
         return report
     device = torch.device(args.device)
+    layers.SINGLE_QUERY_REDUCTIONS_WHEN_COMPILED = args.single_query == "reductions"
     size = {"dim": 64, "num_layers": 2, "num_heads": 4} if args.quick else PRESETS[args.size]
     vocab = QUICK_VOCAB if args.quick else VOCAB
     max_len = max(args.contexts) + args.new_tokens

@@ -103,6 +103,11 @@ def _static_cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     return F.scaled_dot_product_attention(q, k_buf, v_buf, attn_mask=mask)
 
 
+# Under torch.compile, write one-query attention as multiply-and-sum reductions (see
+# ``_single_query_attention``); benchmarks set it False to time the matmul form in the same process.
+SINGLE_QUERY_REDUCTIONS_WHEN_COMPILED = True
+
+
 def _single_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                             mask: torch.Tensor) -> torch.Tensor:
     """Masked attention of one query per head ``(B, H, 1, Dh)`` as two batched matmuls.
@@ -110,7 +115,16 @@ def _single_query_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     SDPA's masked kernel parallelises over queries: with one query and batch 1 it keeps a handful of
     SMs busy scanning the whole buffer, while a matmul over the keys spreads them over the GPU (the
     flash-decoding idea, here through cuBLAS). Softmax in float32.
+
+    Compiled (``GPTBackbone.compile_decoding``), the same maths is written as multiply-and-sum: inductor
+    then generates its own reductions over the cache with the scale, mask and softmax fused in, instead
+    of cuBLAS batched matrix-vector products with separate softmax kernels between them. Eager, that form
+    would materialise a (B, H, S, Dh) product, so the matmuls stay.
     """
+    if SINGLE_QUERY_REDUCTIONS_WHEN_COMPILED and torch.compiler.is_compiling():
+        scores = (q.float() * k.float()).sum(-1) * q.shape[-1] ** -0.5  # (B, H, S)
+        weights = scores.masked_fill(~mask, float("-inf")).softmax(-1)
+        return (weights[..., None] * v.float()).sum(-2, keepdim=True).to(v.dtype)  # (B, H, 1, Dh)
     scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)  # (B, H, 1, S)
     weights = scores.float().masked_fill(~mask, float("-inf")).softmax(-1)
     return weights.to(v.dtype) @ v  # (B, H, 1, Dh)
