@@ -103,15 +103,19 @@ class GPTBackbone(Backbone):
     def compile_decoding(self, mode: str | None = None) -> None:
         """Compile the blocks for static-cache decoding (``GraphedStep``): fusing the small kernels of one
         position cuts the per-token time of a CUDA-graph replay; costs a compilation per batch shape.
-        ``mode`` is ``torch.compile``'s (e.g. "max-autotune-no-cudagraphs" also tunes the matrix-vector
-        products of batch 1; the step is captured in a CUDA graph by ``GraphedStep`` either way).
+        ``mode`` is ``torch.compile``'s; without one, inductor's coordinate-descent tuning of its kernels'
+        launch configurations is on (gpt-fast's setting): H100, 125M, 4k context, batch 1, 0.50-0.59 ms per
+        token against 0.79-0.81 without it (benchmarks/results/generate.md). The step is captured in a CUDA
+        graph by ``GraphedStep`` either way.
 
-        One new token attends through two batched matmuls (``_single_query_attention``). FlexAttention's
+        One new token attends through fused reductions (``_single_query_attention``). FlexAttention's
         decoding kernel was measured instead (H100, 125M, 4k context, batch 1): 1.49 ms per step in
         attention alone against 0.88 ms for the whole compiled step, and it cannot be captured in a CUDA
         graph (torch 2.11), so it is not offered (benchmarks/results/generate_single_query.md).
         """
-        self._decode_blocks = [torch.compile(b, dynamic=False, mode=mode) for b in self.blocks]
+        # torch.compile takes a mode or options, not both.
+        tuning = {"mode": mode} if mode else {"options": {"coordinate_descent_tuning": True}}
+        self._decode_blocks = [torch.compile(b, dynamic=False, **tuning) for b in self.blocks]
 
     def _build_embedding(self) -> nn.Module:
         return ModalityEmbedding(self.vocab_sizes, self.dim, self.code_levels)
