@@ -104,7 +104,7 @@ class GPTBackbone(Backbone):
         """Compile the blocks for static-cache decoding (``GraphedStep``): fusing the small kernels of one
         position cuts the per-token time of a CUDA-graph replay; costs a compilation per batch shape.
         ``mode`` is ``torch.compile``'s; without one, inductor's coordinate-descent tuning of its kernels'
-        launch configurations is on (gpt-fast's setting): H100, 125M, 4k context, batch 1, 0.50-0.59 ms per
+        launch configurations is on (gpt-fast's setting): H100, 125M, 4k context, batch 1, 0.50-0.60 ms per
         token against 0.79-0.81 without it (benchmarks/results/generate.md). The step is captured in a CUDA
         graph by ``GraphedStep`` either way.
 
