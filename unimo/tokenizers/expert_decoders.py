@@ -19,25 +19,28 @@ from torch import nn
 from unimo.tokenizers.motion_encoder import MotionDecoder
 
 
-def hold_constant(feats: torch.Tensor, groups: dict[str, slice], constant: tuple[str, ...]) -> torch.Tensor:
-    """Replace the channels of ``constant`` groups in ``feats`` ``(B, F, T)`` by their mean over time."""
-    if not constant:
-        return feats
-    feats = feats.clone()
-    for name in constant:
-        part = groups[name]
-        feats[:, part] = feats[:, part].mean(dim=2, keepdim=True).expand_as(feats[:, part])
-    return feats
+class _GroupedDecoder(nn.Module):
+    """What both decoders share: the feature groups, and holding ``constant_groups`` fixed over a clip."""
+
+    def __init__(self, groups: dict[str, slice], constant_groups: tuple[str, ...]) -> None:
+        super().__init__()
+        unknown = [name for name in constant_groups if name not in groups]
+        if unknown:
+            raise ValueError(f"constant_groups: unknown group(s) {unknown}; expected some of {list(groups)}")
+        self.groups, self.constant_groups = dict(groups), tuple(constant_groups)
+
+    def _finish(self, feats: torch.Tensor) -> torch.Tensor:
+        """``(B, F, T)`` decoder output -> ``(B, T, F)`` features, constant groups replaced by their mean over
+        time."""
+        if self.constant_groups:
+            feats = feats.clone()
+            for name in self.constant_groups:
+                part = self.groups[name]
+                feats[:, part] = feats[:, part].mean(dim=2, keepdim=True).expand_as(feats[:, part])
+        return feats.transpose(1, 2)
 
 
-def _check_constant(groups: dict[str, slice], constant: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [name for name in constant if name not in groups]
-    if unknown:
-        raise ValueError(f"constant_groups: unknown group(s) {unknown}; expected some of {list(groups)}")
-    return tuple(constant)
-
-
-class ExpertMotionDecoders(nn.Module):
+class ExpertMotionDecoders(_GroupedDecoder):
     """One ``MotionDecoder`` per feature group; outputs concatenated in group order.
 
     Args:
@@ -51,8 +54,7 @@ class ExpertMotionDecoders(nn.Module):
 
     def __init__(self, in_dim: int, groups: dict[str, slice], width: int, depth: int, upsample: int,
                  constant_groups: tuple[str, ...] = ()) -> None:
-        super().__init__()
-        self.groups, self.constant_groups = dict(groups), _check_constant(groups, constant_groups)
+        super().__init__(groups, constant_groups)
         self.experts = nn.ModuleDict({
             name: MotionDecoder(in_dim, part.stop - part.start, width, depth, upsample)
             for name, part in groups.items()
@@ -60,29 +62,19 @@ class ExpertMotionDecoders(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Decode latents ``(B, C, L)`` to features ``(B, T, F)``."""
-        feats = torch.cat([expert(z) for expert in self.experts.values()], dim=1)  # (B, F, T)
-        return hold_constant(feats, self.groups, self.constant_groups).transpose(1, 2)
+        return self._finish(torch.cat([expert(z) for expert in self.experts.values()], dim=1))
 
 
-class SingleMotionDecoder(nn.Module):
-    """One ``MotionDecoder`` for every feature channel (the single-decoder ablation).
-
-    Args:
-        in_dim: Latent channels per latent step.
-        groups: Feature slices by group name (only the total width is used).
-        width: Hidden channels.
-        depth: Residual blocks per stage.
-        upsample: Temporal expansion (the encoder's downsampling).
-        constant_groups: Groups decoded once per clip (see the module docstring).
-    """
+class SingleMotionDecoder(_GroupedDecoder):
+    """One ``MotionDecoder`` for every feature channel (the single-decoder ablation); arguments as
+    ``ExpertMotionDecoders`` (of ``groups`` only the total width is used)."""
 
     def __init__(self, in_dim: int, groups: dict[str, slice], width: int, depth: int, upsample: int,
                  constant_groups: tuple[str, ...] = ()) -> None:
-        super().__init__()
-        self.groups, self.constant_groups = dict(groups), _check_constant(groups, constant_groups)
+        super().__init__(groups, constant_groups)
         out_dim = max(part.stop for part in groups.values())
         self.decoder = MotionDecoder(in_dim, out_dim, width, depth, upsample)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Decode latents ``(B, C, L)`` to features ``(B, T, F)``."""
-        return hold_constant(self.decoder(z), self.groups, self.constant_groups).transpose(1, 2)
+        return self._finish(self.decoder(z))

@@ -42,7 +42,7 @@ class MotionVQVAETokenizer(MotionTokenizerBase):
         dead_threshold: Codes used less than this many times per batch (EMA) are reset to random latents.
         loss_weights: Weights of the loss terms (``MotionLossWeights``; a dict is accepted).
         constant_groups: Feature groups decoded once per clip, e.g. ``["betas"]`` (body shape does not change
-            within a clip; ``expert_decoders.hold_constant``). Empty: every frame decoded on its own.
+            within a clip; see ``unimo.tokenizers.expert_decoders``). Empty: every frame decoded on its own.
     """
 
     def __init__(self, codebook_size: int = 1024, code_dim: int = 128, scale: int = 4, downsample: int = 4,
