@@ -28,6 +28,7 @@ import torch
 
 from unimo.body.rotations import axis_angle_to_matrix
 from unimo.metrics.codebook import CodebookUsage
+from unimo.tasks.tokenizer import log_codebook_usage
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.loading import build_tokenizer, tokenizer_config
 from unimo.tokenizers.motion_augment import perturb_pose
@@ -197,11 +198,7 @@ class MotionTokenizerTask(L.LightningModule):
         return self.test_usage, self.test_mpjpe, self.test_pa_mpjpe
 
     def _log_usage(self, stage: str) -> None:
-        usage = self._stage_metrics(stage)[0]
-        stats = usage.compute()
-        self.log(f"{stage}/codebook_usage", stats["usage"])
-        self.log(f"{stage}/codebook_perplexity", stats["perplexity"])
-        usage.reset()
+        log_codebook_usage(self, stage, self._stage_metrics(stage)[0])
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the tokenizer config so ``load_tokenizer`` needs nothing but the checkpoint."""

@@ -10,7 +10,16 @@ from __future__ import annotations
 import lightning as L
 import torch
 
+from unimo.metrics.codebook import CodebookUsage
 from unimo.tokenizers.base import Tokenizer
+
+
+def log_codebook_usage(task: L.LightningModule, stage: str, usage: CodebookUsage) -> None:
+    """Log ``<stage>/codebook_usage`` and ``<stage>/codebook_perplexity`` over the epoch, then reset."""
+    stats = usage.compute()
+    task.log(f"{stage}/codebook_usage", stats["usage"])
+    task.log(f"{stage}/codebook_perplexity", stats["perplexity"])
+    usage.reset()
 
 
 class TokenizerTask(L.LightningModule):

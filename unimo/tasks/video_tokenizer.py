@@ -30,6 +30,7 @@ from torch.func import functional_call
 from unimo.data.shards.frames import video_to_uint8
 from unimo.metrics.codebook import CodebookUsage
 from unimo.metrics.video_quality import VideoPSNR, VideoSSIM, frame_psnr
+from unimo.tasks.tokenizer import log_codebook_usage
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.discriminator import PatchDiscriminator
 from unimo.tokenizers.image_losses import hinge_discriminator_loss, hinge_generator_loss
@@ -184,11 +185,7 @@ class VideoTokenizerTask(L.LightningModule):
         self._log_usage("test")
 
     def _log_usage(self, stage: str) -> None:
-        usage = self._stage_metrics(stage)[2]
-        stats = usage.compute()
-        self.log(f"{stage}/codebook_usage", stats["usage"])
-        self.log(f"{stage}/codebook_perplexity", stats["perplexity"])
-        usage.reset()
+        log_codebook_usage(self, stage, self._stage_metrics(stage)[2])
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the tokenizer config so ``unimo.tokenizers.loading.load_tokenizer(ckpt)`` rebuilds it."""
