@@ -79,7 +79,16 @@ class MotionTokenizerBase(Tokenizer):
         self.encoder = MotionEncoder(self.features.num_features, scale * code_dim, width, depth, downsample)
         self.decoder = self.decoder_class(scale * code_dim, groups, width, depth, downsample,
                                           tuple(constant_groups))
+        self.constant_groups = list(constant_groups)
         self._normalization_checked = False  # warn once (a buffer read is a GPU sync; not every step)
+
+    def _record_args(self, **init_args: Any) -> None:
+        """Set ``self.init_args``; ``constant_groups`` only when used, so tokenizers without it keep the
+        config (and the fingerprint that token shards and checkpoints are checked against) they had before
+        the option existed."""
+        if self.constant_groups:
+            init_args["constant_groups"] = self.constant_groups
+        self.init_args = init_args
 
     @abstractmethod
     def quantize(self, z: torch.Tensor) -> QuantizerOutput:

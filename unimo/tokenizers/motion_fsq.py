@@ -38,13 +38,11 @@ class MotionFSQTokenizer(MotionTokenizerBase):
                  loss_weights: MotionLossWeights | None = None,
                  constant_groups: list[str] | None = None) -> None:
         levels = list(levels) if levels is not None else [8, 5, 5, 5]
-        constant_groups = list(constant_groups or [])
         super().__init__(len(levels), scale, downsample, width, depth, rotation, up_axis, loss_weights,
-                         tuple(constant_groups))
+                         tuple(constant_groups or ()))
         self.quantizer = FiniteScalarQuantizer(levels)
-        self.init_args = dict(levels=levels, scale=scale, downsample=downsample, width=width, depth=depth,
-                              rotation=rotation, up_axis=up_axis, loss_weights=self.loss_weights,
-                              constant_groups=constant_groups)
+        self._record_args(levels=levels, scale=scale, downsample=downsample, width=width, depth=depth,
+                          rotation=rotation, up_axis=up_axis, loss_weights=self.loss_weights)
 
     @property
     def vocab_size(self) -> int:

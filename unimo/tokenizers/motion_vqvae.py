@@ -50,14 +50,13 @@ class MotionVQVAETokenizer(MotionTokenizerBase):
                  decay: float = 0.99, dead_threshold: float = 1.0,
                  loss_weights: MotionLossWeights | None = None,
                  constant_groups: list[str] | None = None) -> None:
-        constant_groups = list(constant_groups or [])
         super().__init__(code_dim, scale, downsample, width, depth, rotation, up_axis, loss_weights,
-                         tuple(constant_groups))
+                         tuple(constant_groups or ()))
         self.quantizer = EMAVectorQuantizer(codebook_size, code_dim, decay, dead_threshold)
-        self.init_args = dict(codebook_size=codebook_size, code_dim=code_dim, scale=scale,
-                              downsample=downsample, width=width, depth=depth, rotation=rotation,
-                              up_axis=up_axis, decay=decay, dead_threshold=dead_threshold,
-                              loss_weights=self.loss_weights, constant_groups=constant_groups)
+        self._record_args(codebook_size=codebook_size, code_dim=code_dim, scale=scale,
+                          downsample=downsample, width=width, depth=depth, rotation=rotation,
+                          up_axis=up_axis, decay=decay, dead_threshold=dead_threshold,
+                          loss_weights=self.loss_weights)
 
     @property
     def vocab_size(self) -> int:
