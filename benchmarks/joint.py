@@ -95,6 +95,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--steps", type=int, default=3000, help="training steps per variant (same for all)")
     p.add_argument("--seconds", type=float, default=150.0, help="wall-clock safety cap per variant")
+    p.add_argument("--select", choices=["last", "best"], default="last",
+                   help="score the weights after the last step, or those with the lowest validation loss "
+                        "(mean over the variant's layouts, checked every --val-every steps)")
+    p.add_argument("--val-every", type=int, default=100, help="steps between validations (--select best)")
+    p.add_argument("--val-batches", type=int, default=8, help="validation batches per check (--select best)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--dim", type=int, default=384)
     p.add_argument("--num-layers", type=int, default=8)
@@ -125,15 +130,43 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
                      input_noise={**args.input_noise, **variant.get("input_noise", {})})
 
 
-def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule) -> dict[str, float]:
+class KeepBestBackbone(L.Callback):
+    """Keep (in memory) the backbone weights with the lowest mean validation loss over the task's layouts,
+    so an overfitting variant is scored where it was best, not where the time ran out."""
+
+    def __init__(self) -> None:
+        self.best_loss, self.best_step, self.history = float("inf"), -1, []
+        self.best_state: dict[str, torch.Tensor] | None = None
+
+    def on_validation_end(self, trainer: L.Trainer, task: JointTask) -> None:
+        if trainer.sanity_checking:
+            return
+        losses = [trainer.callback_metrics[f"val/{name}/loss"] for name in task.mixture.layouts]
+        loss = float(torch.stack([v.float() for v in losses]).mean())
+        self.history.append((trainer.global_step, round(loss, 4)))
+        if loss < self.best_loss:
+            self.best_loss, self.best_step = loss, trainer.global_step
+            weights = task.backbone.state_dict()
+            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in weights.items()}
+
+
+def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule) -> dict[str, Any]:
+    best = KeepBestBackbone() if args.select == "best" else None
+    validation = ({"val_check_interval": args.val_every, "check_val_every_n_epoch": None,
+                   "limit_val_batches": args.val_batches, "num_sanity_val_steps": 0} if best
+                  else {"limit_val_batches": 0})
     trainer = L.Trainer(accelerator="gpu" if args.device == "cuda" else "cpu", devices=1,
                         precision="bf16-mixed" if args.device == "cuda" else "32-true", max_steps=args.steps,
-                        max_time={"seconds": args.seconds}, limit_val_batches=0, logger=False,
+                        max_time={"seconds": args.seconds}, logger=False, callbacks=[best] if best else None,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                        gradient_clip_val=1.0)
+                        gradient_clip_val=1.0, **validation)
     start = time.perf_counter()
     trainer.fit(task, datamodule=data)
-    return {"steps": trainer.global_step, "train_seconds": time.perf_counter() - start}
+    stats: dict[str, Any] = {"steps": trainer.global_step, "train_seconds": time.perf_counter() - start}
+    if best is not None and best.best_state is not None:
+        task.backbone.load_state_dict(best.best_state)
+        stats.update(selected_step=best.best_step, selected_val_loss=best.best_loss, val_history=best.history)
+    return stats
 
 
 def test_batches(args: argparse.Namespace, data: TokenShardDataModule) -> Iterator[dict[str, Any]]:
