@@ -82,6 +82,9 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
                                    {"max_speed": 2, "wiggle_deg": 5.0}),
     # rate-distortion: 8 ids per latent step (2 per frame) from the same single codebook
     "experts_s8_k1024_speed2": (VQ, {"scale": 8, "codebook_size": 1024}, {"max_speed": 2}),
+    # encoder gradients through the quantizer by the rotation trick instead of straight-through
+    "experts_s4_k1024_speed2_rotation": (VQ, {"scale": 4, "codebook_size": 1024, "gradient": "rotation"},
+                                         {"max_speed": 2}),
     # body shape decoded once per clip (the time average of the shape expert): tokens share the betas
     "experts_s4_k1024_speed2_shape1": (VQ, {"scale": 4, "codebook_size": 1024, "constant_groups": ["betas"]},
                                        {"max_speed": 2}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from unimo.tokenizers.vector_quantizer import EMAVectorQuantizer, code_perplexity
+from unimo.tokenizers.vector_quantizer import EMAVectorQuantizer, code_perplexity, rotate_onto
 
 
 def test_assigns_nearest_code_and_passes_gradients_straight_through() -> None:
@@ -86,3 +86,28 @@ def test_perplexity_and_errors() -> None:
         vq.lookup(torch.tensor([8]))
     with pytest.raises(ValueError, match="decay"):
         EMAVectorQuantizer(8, 3, decay=1.0)
+
+
+def test_rotation_trick_returns_the_code_and_rotates_the_gradient() -> None:
+    torch.manual_seed(0)
+    z, code = torch.randn(6, 8, requires_grad=True), torch.randn(6, 8)
+    out = rotate_onto(z, code)
+    assert torch.allclose(out, code, atol=1e-5)  # forward: exactly the code (up to rounding)
+    upstream = torch.randn(6, 8)
+    out.backward(upstream)
+    # The backward map is the fixed scale * rotation: the gradient's norm is scaled by |code| / |z| and it
+    # is no longer the upstream gradient itself (what straight-through would pass on).
+    scale = code.norm(dim=-1) / z.detach().norm(dim=-1)
+    assert torch.allclose(z.grad.norm(dim=-1), scale * upstream.norm(dim=-1), rtol=1e-4)
+    assert not torch.allclose(z.grad, upstream)
+
+
+def test_rotation_gradient_option() -> None:
+    vq = EMAVectorQuantizer(16, 4, gradient="rotation").train()
+    z = torch.randn(2, 5, 4, requires_grad=True)
+    out = vq(z)
+    assert torch.allclose(out.z_q, vq.lookup(out.ids), atol=1e-5)
+    out.z_q.sum().backward()
+    assert z.grad is not None and torch.isfinite(z.grad).all()
+    with pytest.raises(ValueError, match="gradient: expected one of"):
+        EMAVectorQuantizer(16, 4, gradient="gumbel")

@@ -4,6 +4,11 @@ References: van den Oord et al., "Neural Discrete Representation Learning" (VQ-V
 appendix); Zhang et al., "T2M-GPT" (CVPR 2023) for resetting codes that fall out of use to random encoder
 outputs of the current batch, which keeps codebook usage high on motion data.
 
+Gradients reach the encoder through the quantizer by the straight-through estimator (the default) or by
+the rotation trick (Fifty et al., "Restructuring Vector Quantization with the Rotation Trick", ICLR 2025):
+the code is written as a rotation and rescaling of the latent, held fixed in the backward pass, so a latent's
+gradient also says where it sits relative to its code.
+
 The codebook is not trained by gradients: each training forward assigns latents to their nearest code and
 moves codes towards the mean of their assigned latents (exponential moving average). Under
 ``torch.distributed`` the counts and sums are all-reduced and resets are broadcast from rank 0, so every
@@ -51,6 +56,24 @@ def code_perplexity(ids: torch.Tensor, codebook_size: int) -> torch.Tensor:
     return torch.exp(-(probs * torch.log(probs.clamp_min(1e-10))).sum())
 
 
+GRADIENTS = ("straight_through", "rotation")
+
+
+def rotate_onto(z: torch.Tensor, z_q: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Return ``z_q`` (forward) as ``sg(scale * R) z``, R the rotation taking ``z``'s direction to ``z_q``'s.
+
+    Applied without forming R: ``R z = z - 2 r (r.z) + 2 q (e.z)`` with ``e, q`` the unit latent and code,
+    ``r = (e + q) / |e + q|`` (Householder form of the rotation in their common plane), all detached.
+    """
+    z_norm = z.norm(dim=-1, keepdim=True).clamp_min(eps)
+    q_norm = z_q.norm(dim=-1, keepdim=True).clamp_min(eps)
+    e, q = (z / z_norm).detach(), (z_q / q_norm).detach()
+    r = e + q
+    r = r / r.norm(dim=-1, keepdim=True).clamp_min(eps)
+    rotated = z - 2 * r * (r * z).sum(-1, keepdim=True) + 2 * q * (e * z).sum(-1, keepdim=True)
+    return (q_norm / z_norm).detach() * rotated
+
+
 def _distributed() -> bool:
     return dist.is_available() and dist.is_initialized()
 
@@ -65,11 +88,16 @@ class EMAVectorQuantizer(nn.Module):
         dead_threshold: A code whose EMA count (expected assignments per batch) falls below this is reset
             to a random latent of the current batch; 0 disables resets.
         eps: Laplace smoothing of counts, so empty codes do not divide by zero.
+        gradient: How the encoder gets gradients through quantization: "straight_through" or "rotation"
+            (see the module docstring).
     """
 
     def __init__(self, codebook_size: int, dim: int, decay: float = 0.99, dead_threshold: float = 1.0,
-                 eps: float = 1e-5) -> None:
+                 eps: float = 1e-5, gradient: str = "straight_through") -> None:
         super().__init__()
+        if gradient not in GRADIENTS:
+            raise ValueError(f"EMAVectorQuantizer.gradient: expected one of {GRADIENTS}, got {gradient!r}")
+        self.gradient = gradient
         if codebook_size < 2 or dim < 1:
             raise ValueError("EMAVectorQuantizer: expected codebook_size >= 2 and dim >= 1, "
                              f"got {codebook_size} and {dim}")
@@ -99,7 +127,7 @@ class EMAVectorQuantizer(nn.Module):
             self._ema_update(flat, ids)
         z_q = F.embedding(ids, self.codebook).view_as(z).to(z.dtype)  # (..., D)
         commit = F.mse_loss(z.float(), z_q.detach().float())
-        z_q = z + (z_q - z).detach()  # straight-through estimator
+        z_q = rotate_onto(z, z_q) if self.gradient == "rotation" else z + (z_q - z).detach()
         ids = ids.view(z.shape[:-1])
         return QuantizerOutput(z_q, ids, commit, code_perplexity(ids, self.codebook_size))
 
