@@ -30,7 +30,7 @@ class QuantizerOutput:
     """What a quantizer returns for latents ``z`` ``(..., D)``.
 
     Attributes:
-        z_q: ``(..., D)`` quantized latents with straight-through gradients to ``z``.
+        z_q: ``(..., D)`` quantized latents, passing gradients on to ``z`` (straight-through or rotation).
         ids: ``(...)`` int64 code ids.
         commit_loss: Scalar ``mean ||z - sg(z_q)||^2`` (0 for quantizers without one).
         perplexity: Scalar ``exp(entropy)`` of the code histogram of this batch.
@@ -63,7 +63,7 @@ def rotate_onto(z: torch.Tensor, z_q: torch.Tensor, eps: float = 1e-8) -> torch.
     """Return ``z_q`` (forward) as ``sg(scale * R) z``, R the rotation taking ``z``'s direction to ``z_q``'s.
 
     Applied without forming R: ``R z = z - 2 r (r.z) + 2 q (e.z)`` with ``e, q`` the unit latent and code,
-    ``r = (e + q) / |e + q|`` (Householder form of the rotation in their common plane), all detached.
+    ``r = (e + q) / |e + q|`` (a reflection plus a rank-one term, as in the paper), all detached.
     """
     z_norm = z.norm(dim=-1, keepdim=True).clamp_min(eps)
     q_norm = z_q.norm(dim=-1, keepdim=True).clamp_min(eps)
