@@ -38,6 +38,9 @@ from unimo.tokenizers.motion_features import MotionFeatures
 from unimo.tokenizers.motion_losses import MotionLossWeights, feature_losses, joint_loss, weighted_total
 from unimo.tokenizers.vector_quantizer import QuantizerOutput
 
+# Constructor arguments added after tokenizers were shipped, with the value that means "not used".
+LATER_ARGUMENTS: dict[str, Any] = {"constant_groups": [], "gradient": "straight_through"}
+
 
 def latent_steps(num_frames: int, downsample: int = 4) -> int:
     """Return the latent steps covering ``num_frames`` frames: ``1 + ceil((T - 1) / downsample)``."""
@@ -79,16 +82,14 @@ class MotionTokenizerBase(Tokenizer):
         self.encoder = MotionEncoder(self.features.num_features, scale * code_dim, width, depth, downsample)
         self.decoder = self.decoder_class(scale * code_dim, groups, width, depth, downsample,
                                           tuple(constant_groups))
-        self.constant_groups = list(constant_groups)
         self._normalization_checked = False  # warn once (a buffer read is a GPU sync; not every step)
 
     def _record_args(self, **init_args: Any) -> None:
-        """Set ``self.init_args``; ``constant_groups`` only when used, so tokenizers without it keep the
-        config (and the fingerprint that token shards and checkpoints are checked against) they had before
-        the option existed."""
-        if self.constant_groups:
-            init_args["constant_groups"] = self.constant_groups
-        self.init_args = init_args
+        """Set ``self.init_args``, leaving out arguments added after tokenizers were shipped while they hold
+        their "unused" value (``LATER_ARGUMENTS``): tokenizers that do not use them keep the config, and so
+        the fingerprint that token shards and checkpoints are checked against, they had before."""
+        self.init_args = {k: v for k, v in init_args.items()
+                          if k not in LATER_ARGUMENTS or v != LATER_ARGUMENTS[k]}
 
     @abstractmethod
     def quantize(self, z: torch.Tensor) -> QuantizerOutput:

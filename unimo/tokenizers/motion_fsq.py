@@ -42,7 +42,8 @@ class MotionFSQTokenizer(MotionTokenizerBase):
                          tuple(constant_groups or ()))
         self.quantizer = FiniteScalarQuantizer(levels)
         self._record_args(levels=levels, scale=scale, downsample=downsample, width=width, depth=depth,
-                          rotation=rotation, up_axis=up_axis, loss_weights=self.loss_weights)
+                          rotation=rotation, up_axis=up_axis, loss_weights=self.loss_weights,
+                          constant_groups=list(constant_groups or []))
 
     @property
     def vocab_size(self) -> int:

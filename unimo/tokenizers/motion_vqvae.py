@@ -57,8 +57,8 @@ class MotionVQVAETokenizer(MotionTokenizerBase):
         self._record_args(codebook_size=codebook_size, code_dim=code_dim, scale=scale,
                           downsample=downsample, width=width, depth=depth, rotation=rotation,
                           up_axis=up_axis, decay=decay, dead_threshold=dead_threshold,
-                          loss_weights=self.loss_weights,
-                          **({"gradient": gradient} if gradient != "straight_through" else {}))
+                          loss_weights=self.loss_weights, constant_groups=list(constant_groups or []),
+                          gradient=gradient)
 
     @property
     def vocab_size(self) -> int:
