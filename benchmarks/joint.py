@@ -16,8 +16,11 @@ truth), with the same frozen tokenizers, then evaluated on the held-out test sha
 * I2VM: teacher-forced next-token loss of test sequences (video and motion, nats/token), and sampled
   generation from each test clip's first frame; motion-video consistency = MPJPE between the generated
   motion and what the V2M-only model captures from the generated video (the same independent judge for
-  every variant). FID/FVD need the Inception/I3D weights (``UNIMO_WEIGHTS_DIR``); without them they are
-  reported as null with the reason.
+  every variant). Distribution scores of the generated clips (frame 0, the copied conditioning frame, left
+  out of the frame scores) against the video tokenizer's reconstruction of the same test clips, so they
+  score the GPT and not the tokenizer: ``pose_fid`` / ``pose_fvd`` in the feature space of unimo's shipped
+  pose network (``unimo.metrics.pose_features``; not comparable to published FID/FVD) always, and FID/FVD
+  when the Inception/I3D weights are in ``UNIMO_WEIGHTS_DIR`` (otherwise null, with the reason).
 
 Samples (``--samples N``, default 4) go to ``<out-dir>/joint_samples/``: ``<variant>_i2vm.mp4`` (per row:
 the generated video beside its rendered generated motion) and ``<variant>_v2m.mp4`` (per row: the test video
@@ -53,8 +56,10 @@ from unimo.data.shards.frames import video_to_uint8  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
+from unimo.metrics.pose_features import SHIPPED_POSE_FEATURES  # noqa: E402
 from unimo.render.skeleton import render_motion_video  # noqa: E402
 from unimo.render.video_io import write_video  # noqa: E402
+from unimo.reports.video_scores import VideoScores  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
@@ -219,6 +224,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
+    scores = VideoScores()  # generated clips against the tokenizer's reconstructions of the real ones
     for batch in test_batches(args, data):
         with _autocast(args):
             video_ids, motion_ids = task.tokenize(batch)
@@ -244,6 +250,9 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 if judge is not None and generated < args.generate_clips:
                     frames = batch["motion"].shape[1]
                     gen_video, gen_motion = _score_consistency(task, judge, video_ids, frames, consistency)
+                    decode = task.video_tokenizer.decode
+                    real, fake = (decode(ids).float().clamp(-1, 1) for ids in (video_ids, gen_video))
+                    scores.update(real, fake, start_frame=1)
                     if samples_to is not None and generated == 0:
                         write_preview(samples_to.with_name(samples_to.name + "_i2vm.mp4"),
                                       task.video_tokenizer.decode(gen_video[: args.samples]),
@@ -261,6 +270,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     if generated:
         out["consistency_mpjpe_mm"] = float(consistency.compute())
         out["generated_clips"] = generated
+        out.update(scores.compute())
+        out["video_scores_not_computed"] = scores.reasons
     return out
 
 
@@ -364,7 +375,19 @@ def main() -> None:
         write_results(args, out_dir, results, timings)  # after every variant: a killed run keeps results
 
 
-NO_WEIGHTS = "none available on this machine (no Inception/I3D weights): FID/FVD not computed"
+POSE_WEIGHTS = (f"no Inception/I3D weights on this machine: fid/fvd are pose_fid/pose_fvd, Frechet distances "
+                f"in the feature space of unimo's own pose network ({SHIPPED_POSE_FEATURES}, trained on "
+                f"synthetic clips by benchmarks/pose_features.py; not comparable to published FID/FVD), of "
+                f"the generated clips against the video tokenizer's reconstructions of the same test clips")
+INCEPTION_WEIGHTS = "InceptionV3 (FID) and I3D (FVD) from UNIMO_WEIGHTS_DIR"
+
+
+def _distribution_scores(r: dict[str, Any]) -> dict[str, Any]:
+    """fid/fvd of one run: Inception/I3D when they were computed, else unimo's pose-feature distances."""
+    published = "fid" in r and "fvd" in r
+    fid, fvd = (r.get("fid"), r.get("fvd")) if published else (r.get("pose_fid"), r.get("pose_fvd"))
+    return {"fid": fid, "fvd": fvd, "pose_fid": r.get("pose_fid"), "pose_fvd": r.get("pose_fvd"),
+            "feature_weights": INCEPTION_WEIGHTS if published else POSE_WEIGHTS}
 
 
 def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, Any],
@@ -372,8 +395,9 @@ def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, An
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     v2m_keys = ("mpjpe_mm", "pa_mpjpe_mm", "w_mpjpe100_mm", "wa_mpjpe100_mm", "accel_error_mm",
                 "expected_mpjpe_mm", "expected_pa_mpjpe_mm")
-    i2vm = {n: {"i2vm_test_nll": r.get("i2vm_test_nll"), "fvd": None, "fid": None,
-                "consistency_mpjpe_mm": r.get("consistency_mpjpe_mm"), "feature_weights": NO_WEIGHTS}
+    i2vm = {n: {"i2vm_test_nll": r.get("i2vm_test_nll"), **_distribution_scores(r),
+                "consistency_mpjpe_mm": r.get("consistency_mpjpe_mm"),
+                "generated_clips": r.get("generated_clips")}
             for n, r in results.items() if "i2vm_test_nll" in r}
     report = {
         "v2m": {n: {k: r[k] for k in v2m_keys if k in r} for n, r in results.items() if "mpjpe_mm" in r},
@@ -393,11 +417,12 @@ def markdown(report: dict[str, Any]) -> str:
     title = f"# Joint model (device: {report['device']}, {report['train_minutes']:.1f} min training in all)"
     lines = [title, "",
              "| variant | steps | V2M MPJPE mm | PA-MPJPE mm | WA-MPJPE100 mm | accel mm | expected-code "
-             "MPJPE mm | expected-code PA-MPJPE mm | I2VM test NLL | consistency MPJPE mm |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "MPJPE mm | expected-code PA-MPJPE mm | I2VM test NLL | consistency MPJPE mm | pose_fid | "
+             "pose_fvd |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in report["runs"].items():
         keys = ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "expected_mpjpe_mm",
-                "expected_pa_mpjpe_mm", "i2vm_test_nll", "consistency_mpjpe_mm")
+                "expected_pa_mpjpe_mm", "i2vm_test_nll", "consistency_mpjpe_mm", "pose_fid", "pose_fvd")
         cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.2f}" for k in keys)
         lines.append(f"| {name} | {r['steps']} | {cells} |")
     blind = next((r for r in report["runs"].values() if "blind_pa_mpjpe_mm" in r), None)

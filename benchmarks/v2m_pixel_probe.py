@@ -43,11 +43,10 @@ from unimo.data.shards.reader import TarSamples  # noqa: E402
 from unimo.data.shards.sample import MOTION, VIDEO  # noqa: E402
 from unimo.data.shards.skips import SkipReporter  # noqa: E402
 from unimo.metrics.motion import PAMPJPE  # noqa: E402
+from unimo.metrics.pose_features import frame_trunk  # noqa: E402
 from unimo.tokenizers.base import Tokenizer  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
-
-MAP_SIZE = 32  # the stem's output maps, whatever the frame size
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -99,21 +98,10 @@ def load_split(data: Path, split: str, every: int,
     return torch.cat(frames), torch.cat(joints)
 
 
-def conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU(),
-                         nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU())
-
-
 def pose_cnn(frame_size: int, width: int, num_joints: int = 22) -> nn.Sequential:
-    """Frames ``(B, 3, S, S)`` in [-1, 1] -> joints ``(B, J * 3)``; patchify stem to 32x32 maps."""
-    if frame_size % MAP_SIZE:
-        raise ValueError(f"frame size {frame_size} is not a multiple of {MAP_SIZE}")
-    patch = frame_size // MAP_SIZE
-    stem = nn.Sequential(nn.Conv2d(3, width, patch, patch), nn.BatchNorm2d(width), nn.ReLU(),
-                         nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU())
-    return nn.Sequential(stem, conv_block(width, 2 * width, 2), conv_block(2 * width, 4 * width, 2),
-                         conv_block(4 * width, 4 * width, 2), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
-                         nn.Linear(16 * width, 512), nn.ReLU(), nn.Linear(512, num_joints * 3))
+    """Frames ``(B, 3, S, S)`` in [-1, 1] -> joints ``(B, J * 3)``: the pose-feature trunk and an MLP head."""
+    return nn.Sequential(frame_trunk(frame_size, width), nn.Linear(16 * width, 512), nn.ReLU(),
+                         nn.Linear(512, num_joints * 3))
 
 
 def as_input(frames: torch.Tensor) -> torch.Tensor:

@@ -93,6 +93,8 @@ def test_joint_report_files_and_numbers(joint_run: tuple[Path, Path], tiny_shard
     assert "test/i2vm_consistency_mpjpe_mm" in metrics
     for name in ("test/fid", "test/fvd"):  # no weights: said why, in one actionable line
         assert str(tmp_path / "no_weights") in report["not_computed"][name]
+    assert metrics["test/pose_fid"] >= 0  # the shipped pose network always scores the frames
+    assert "(1 clips)" in report["not_computed"]["test/pose_fvd"]  # one clip: no covariance
     markdown = (out / "report.md").read_text()
     assert f"| `test/mpjpe_mm` | {mpjpe:.4g} |" in markdown and "![Samples](samples.gif)" in markdown
 

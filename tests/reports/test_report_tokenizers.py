@@ -61,6 +61,6 @@ def test_video_tokenizer_report(tmp_path: Path, tiny_shards: Path) -> None:
     assert len(psnr) == 9 and sum(psnr) / 9 == pytest.approx(metrics["test/psnr_db"], rel=1e-4)
     assert report["per_joint_mm"] == {} and "per_joint_error.png" not in report["files"]
     assert report["num_clips"] == 1  # counted from the batches, with or without joints
-    assert report["not_computed"] == {"test/fid": "disabled (video_metrics=false)",
-                                      "test/fvd": "disabled (video_metrics=false)"}
+    assert report["not_computed"] == {f"test/{name}": "disabled (video_metrics=false)"
+                                      for name in ("fid", "fvd", "pose_fid", "pose_fvd")}
     assert Image.open(tmp_path / "report" / "error_over_time.png").size == (800, 400)

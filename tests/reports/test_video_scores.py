@@ -25,7 +25,7 @@ def test_missing_weights_give_the_reason_and_no_crash(tmp_path: Path,
     monkeypatch.setenv("UNIMO_WEIGHTS_DIR", str(tmp_path))
     scores = VideoScores()
     scores.update(torch.zeros(2, 17, 3, 8, 8), torch.zeros(2, 17, 3, 8, 8), start_frame=1)
-    assert scores.compute() == {}
+    assert set(scores.compute()) == {"pose_fid", "pose_fvd"}  # unimo's own pose network always scores
     assert f"{tmp_path}/pt_inception-2015-12-05-6726825d.pth" in scores.reasons["fid"]
     assert f"{tmp_path}/i3d_torchscript.pt" in scores.reasons["fvd"]
 
@@ -53,4 +53,4 @@ def test_too_few_clips_and_disabled_are_reasons() -> None:
     off = VideoScores(enabled=False)
     assert off.compute() == {} and off.reasons == {}  # no videos: nothing to claim
     off.update(torch.zeros(2, 1, 3, 8, 8), torch.zeros(2, 1, 3, 8, 8))
-    assert off.compute() == {} and set(off.reasons) == {"fid", "fvd"}
+    assert off.compute() == {} and set(off.reasons) == {"fid", "fvd", "pose_fid", "pose_fvd"}

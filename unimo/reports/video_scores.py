@@ -3,6 +3,9 @@
 Both need published feature-network weights that unimo never downloads (``UNIMO_WEIGHTS_DIR``, see
 ``unimo.metrics.weights``). A report without them is still useful, so a missing file is recorded as
 ``not computed: <what to put where>`` instead of stopping the test run; broken weight files still raise.
+``pose_fid`` / ``pose_fvd`` are the same distances in the feature space of unimo's own pose network
+(``unimo.metrics.pose_features``, shipped), so a report always has a distribution score; they are not
+comparable to published FID/FVD.
 The networks are built on the first batch that brings videos, so runs without videos (a motion tokenizer)
 neither load them nor mention them.
 """
@@ -29,7 +32,23 @@ def _fvd(start_frame: int) -> Metric:
     return FrechetVideoDistance()  # the first 16 frames, as every FVD table; I2VM clips are 1 + 16 frames
 
 
-BUILDERS: dict[str, Callable[[int], Metric]] = {"fid": _fid, "fvd": _fvd}
+def _pose_fid(start_frame: int) -> Metric:
+    from unimo.metrics.fid import VideoFrechetInceptionDistance
+    from unimo.metrics.pose_features import pose_frame_network
+
+    return VideoFrechetInceptionDistance(start_frame=start_frame, network=pose_frame_network())
+
+
+def _pose_fvd(start_frame: int) -> Metric:
+    from unimo.metrics.fvd import FrechetVideoDistance
+    from unimo.metrics.pose_features import pose_clip_network
+
+    network = pose_clip_network()  # clips at the network's own frame size, not upscaled to I3D's 224
+    return FrechetVideoDistance(network=network, resolution=network.net.frame_size)
+
+
+BUILDERS: dict[str, Callable[[int], Metric]] = {"fid": _fid, "fvd": _fvd, "pose_fid": _pose_fid,
+                                                "pose_fvd": _pose_fvd}
 
 
 class VideoScores:

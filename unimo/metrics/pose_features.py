@@ -1,0 +1,181 @@
+"""Pose features: a feature space for Fréchet distances on human video that unimo can train and ship itself.
+
+FID (InceptionV3) and FVD (I3D) need published weights that unimo can neither ship nor download, so without
+them a user gets no distribution score for generated video at all. Motion-generation work has the same
+problem and the same answer: an evaluator network trained on the project's own data (the T2M evaluator
+behind every HumanML3D FID). This is that evaluator for unimo's human videos:
+
+- ``PoseFeatureNet.frame_features``: one frame -> ``feature_dim`` numbers, trained so that a *linear* map
+  reads the body-frame joints (articulated pose, root-relative) from them. The pose fits a Gaussian best when
+  the features carry it linearly, which is what a Fréchet distance assumes.
+- ``PoseFeatureNet.clip_features``: a clip -> the mean and standard deviation over time of its frame
+  features (which poses, how much they vary) and the mean of its motion features (a small network on
+  consecutive frame features, trained to read the joints' frame-to-frame displacement: how it moves).
+
+``pose_fid`` / ``pose_fvd`` (:func:`pose_frame_network`, :func:`pose_clip_network`, used through the FID/FVD
+metric classes' ``network`` argument) are Fréchet distances in these spaces. They are NOT comparable to
+published FID/FVD, nor across weight files: compare runs with each other, with the same weights, and report
+the file with the number. The shipped file ``unimo/assets/metrics/pose_features.pt`` was trained on unimo's
+synthetic clips by ``benchmarks/pose_features.py`` (its provenance is stored inside it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from unimo.metrics.weights import MissingWeightsError
+from unimo.tokenizers.loading import resolve_asset
+
+SHIPPED_POSE_FEATURES = "unimo/assets/metrics/pose_features.pt"
+EXPORT_FORMAT = "unimo-pose-features-1"
+MAP_SIZE = 32  # the stem's output maps, whatever the frame size
+
+
+def _conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU(),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+def frame_trunk(frame_size: int, width: int) -> nn.Sequential:
+    """Frames ``(B, 3, S, S)`` in [-1, 1] -> ``(B, 16 * width)``: a patchify stem onto 32x32 maps (so 64 and
+    128 px cost the trunk the same and every pixel enters), three strided conv blocks, 2x2 average pool."""
+    if frame_size % MAP_SIZE:
+        raise ValueError(f"frame size {frame_size} is not a multiple of {MAP_SIZE}")
+    patch = frame_size // MAP_SIZE
+    stem = nn.Sequential(nn.Conv2d(3, width, patch, patch), nn.BatchNorm2d(width), nn.ReLU(),
+                         nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU())
+    return nn.Sequential(stem, _conv_block(width, 2 * width, 2), _conv_block(2 * width, 4 * width, 2),
+                         _conv_block(4 * width, 4 * width, 2), nn.AdaptiveAvgPool2d(2), nn.Flatten())
+
+
+class PoseFeatureNet(nn.Module):
+    """Frame and clip features that read body pose and motion (see the module docstring).
+
+    Args:
+        frame_size: Square frame side the network is trained at; other sizes are resized to it.
+        width: Channels of the first conv layer (the trunk doubles them twice).
+        feature_dim: Size of the frame features and of the motion features (clip features are 3x this).
+        num_joints: Body joints the heads regress (22: SMPL-X body without hands and face).
+    """
+
+    def __init__(self, frame_size: int = 64, width: int = 48, feature_dim: int = 64,
+                 num_joints: int = 22) -> None:
+        super().__init__()
+        self.frame_size, self.width = frame_size, width
+        self.feature_dim, self.num_joints = feature_dim, num_joints
+        self.trunk = frame_trunk(frame_size, width)
+        self.to_features = nn.Sequential(nn.Linear(16 * width, 256), nn.ReLU(), nn.Linear(256, feature_dim))
+        self.joints_head = nn.Linear(feature_dim, num_joints * 3)  # linear: features carry the pose linearly
+        self.motion = nn.Sequential(nn.Linear(2 * feature_dim, 128), nn.ReLU(), nn.Linear(128, feature_dim))
+        self.displacement_head = nn.Linear(feature_dim, num_joints * 3)
+
+    def config(self) -> dict[str, int]:
+        return {"frame_size": self.frame_size, "width": self.width, "feature_dim": self.feature_dim,
+                "num_joints": self.num_joints}
+
+    def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
+        """``(N, 3, H, W)`` in [-1, 1] -> ``(N, feature_dim)``; frames of another size are resized first."""
+        if frames.shape[-2:] != (self.frame_size, self.frame_size):
+            frames = F.interpolate(frames, size=(self.frame_size, self.frame_size), mode="bilinear",
+                                   align_corners=False, antialias=True)
+        return self.to_features(self.trunk(frames))
+
+    def motion_features(self, features: torch.Tensor) -> torch.Tensor:
+        """Frame features ``(..., T, D)`` -> motion features ``(..., T - 1, D)`` of each consecutive pair."""
+        before, after = features[..., :-1, :], features[..., 1:, :]
+        return self.motion(torch.cat([before, after - before], -1))
+
+    def joints(self, features: torch.Tensor) -> torch.Tensor:
+        """Frame features ``(..., D)`` -> body-frame joints ``(..., J, 3)`` (m, root-relative)."""
+        return self.joints_head(features).unflatten(-1, (self.num_joints, 3))
+
+    def displacement(self, motion: torch.Tensor) -> torch.Tensor:
+        """Motion features ``(..., D)`` -> joint displacement to the next frame ``(..., J, 3)`` (m)."""
+        return self.displacement_head(motion).unflatten(-1, (self.num_joints, 3))
+
+    def clip_features(self, videos: torch.Tensor) -> torch.Tensor:
+        """``(B, T, 3, H, W)`` in [-1, 1], T >= 2 -> ``(B, 3 * feature_dim)``: [mean, std] over time of the
+        frame features and the mean of the motion features."""
+        if videos.dim() != 5 or videos.shape[1] < 2:
+            raise ValueError(f"clip features need videos (B, T >= 2, 3, H, W), got {tuple(videos.shape)}")
+        features = self.frame_features(videos.flatten(0, 1)).unflatten(0, videos.shape[:2])  # (B, T, D)
+        motion = self.motion_features(features)  # (B, T - 1, D)
+        return torch.cat([features.mean(1), features.std(1), motion.mean(1)], dim=-1)
+
+
+class PoseFrameFeatures(nn.Module):
+    """FID-style network: uint8 frames ``(N, 3, H, W)`` -> frame features, for the FID metric class."""
+
+    def __init__(self, net: PoseFeatureNet) -> None:
+        super().__init__()
+        self.net = net.eval().requires_grad_(False)
+        self.num_features = net.feature_dim
+
+    def train(self, mode: bool = True) -> PoseFrameFeatures:
+        return super().train(False)  # an evaluator: batch norm keeps its trained statistics
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net.frame_features(images.float() / 127.5 - 1)
+
+
+class PoseClipFeatures(nn.Module):
+    """FVD-style network: clips ``(B, 3, T, H, W)`` in [-1, 1] -> clip features (``FrechetVideoDistance``)."""
+
+    def __init__(self, net: PoseFeatureNet) -> None:
+        super().__init__()
+        self.net = net.eval().requires_grad_(False)
+        self.num_features = 3 * net.feature_dim
+
+    def train(self, mode: bool = True) -> PoseClipFeatures:
+        return super().train(False)  # an evaluator: batch norm keeps its trained statistics
+
+    @torch.no_grad()
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        return self.net.clip_features(clips.transpose(1, 2))
+
+
+def export_pose_features(net: PoseFeatureNet, path: str | os.PathLike,
+                         provenance: dict[str, Any] | None = None) -> None:
+    """Write ``net`` (config, weight matrices in fp16, the rest fp32, provenance) to ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+    state = {k: v.half() if v.ndim >= 2 else v for k, v in state.items()}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": EXPORT_FORMAT, "config": net.config(), "state_dict": state,
+                "provenance": provenance or {}}, tmp)
+    os.replace(tmp, path)
+
+
+def load_pose_features(path: str | os.PathLike | None = None,
+                       map_location: str | torch.device = "cpu") -> PoseFeatureNet:
+    """Load a pose feature network (default: the shipped file), in eval mode and frozen, in fp32."""
+    path = resolve_asset(path if path is not None else SHIPPED_POSE_FEATURES)
+    if not path.is_file():
+        hint = f"shipped: {SHIPPED_POSE_FEATURES}; train one with benchmarks/pose_features.py --export"
+        raise MissingWeightsError(f"pose features: no file at {path} ({hint})")
+    obj = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(obj, dict) or obj.get("format") != EXPORT_FORMAT:
+        raise ValueError(f"pose features: {path} is not a {EXPORT_FORMAT} file (benchmarks/pose_features.py "
+                         f"--export writes one)")
+    net = PoseFeatureNet(**obj["config"])
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in obj["state_dict"].items()})
+    return net.eval().requires_grad_(False)
+
+
+def pose_frame_network(path: str | os.PathLike | None = None) -> PoseFrameFeatures:
+    """The ``network`` for ``VideoFrechetInceptionDistance`` that makes it ``pose_fid``."""
+    return PoseFrameFeatures(load_pose_features(path))
+
+
+def pose_clip_network(path: str | os.PathLike | None = None) -> PoseClipFeatures:
+    """The ``network`` for ``FrechetVideoDistance`` that makes it ``pose_fvd`` (pass ``resolution`` equal
+    to the frames' own size so the clips are not upscaled to I3D's 224 first)."""
+    return PoseClipFeatures(load_pose_features(path))
