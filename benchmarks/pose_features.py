@@ -58,6 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=64, help="frame pairs per step")
     p.add_argument("--width", type=int, default=48)
     p.add_argument("--feature-dim", type=int, default=64)
+    p.add_argument("--motion-from", choices=("frames", "features"), default="frames",
+                   help="motion features from each pair of frames or from their frame features")
     p.add_argument("--displacement-weight", type=float, default=4.0)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
@@ -91,11 +93,11 @@ def train(net: PoseFeatureNet, clips: torch.Tensor, joints: torch.Tensor,
     for step in range(steps):
         clip = torch.randint(clips.shape[0], (args.batch_size,), generator=gen).to(clips.device)
         t = torch.randint(clips.shape[1] - 1, (args.batch_size,), generator=gen).to(clips.device)
-        frames = torch.cat([clips[clip, t], clips[clip, t + 1]])  # (2B, 3, H, W)
+        pair = as_input(torch.stack([clips[clip, t], clips[clip, t + 1]], 1))  # (B, 2, 3, H, W)
         target = torch.stack([joints[clip, t], joints[clip, t + 1]], 1)  # (B, 2, J, 3)
-        features = net.frame_features(as_input(frames)).unflatten(0, (2, -1)).transpose(0, 1)  # (B, 2, D)
+        features = net.frame_features(pair.flatten(0, 1)).unflatten(0, (-1, 2))  # (B, 2, D)
         pose_err = (net.joints(features) - target).norm(dim=-1).mean()
-        moved = net.displacement(net.motion_features(features)[:, 0])  # (B, J, 3)
+        moved = net.displacement(net.motion_features(pair, features)[:, 0])  # (B, J, 3)
         motion_err = (moved - (target[:, 1] - target[:, 0])).norm(dim=-1).mean()
         loss = pose_err + args.displacement_weight * motion_err
         opt.zero_grad()
@@ -121,11 +123,13 @@ def readout(net: PoseFeatureNet, clips: torch.Tensor, joints: torch.Tensor,
     pose, baseline = PAMPJPE().to(clips.device), PAMPJPE().to(clips.device)
     motion_err, still_err, count = 0.0, 0.0, 0
     for i in range(clips.shape[0]):
-        features = net.frame_features(as_input(clips[i]))  # (T, D)
+        video = as_input(clips[i])  # (T, 3, H, W)
+        features = net.frame_features(video)  # (T, D)
         pose.update(net.joints(features)[None], joints[i][None])
         baseline.update(mean_pose.expand_as(joints[i])[None], joints[i][None])
         true_move = joints[i, 1:] - joints[i, :-1]  # (T - 1, J, 3)
-        motion_err += float((net.displacement(net.motion_features(features)) - true_move).norm(dim=-1).sum())
+        moved = net.displacement(net.motion_features(video[None], features[None])[0])  # (T - 1, J, 3)
+        motion_err += float((moved - true_move).norm(dim=-1).sum())
         still_err += float(true_move.norm(dim=-1).sum())
         count += true_move.shape[0] * true_move.shape[1]
     return {"pose_pa_mpjpe_mm": round(float(pose.compute()), 2),
@@ -192,7 +196,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     tests = {folder.name: tuple(t.to(args.device) for t in load_clips(folder, "test")) for folder in folders}
     print(f"{clips.shape[0]} training clips of {clips.shape[1]} frames, {clips.shape[-1]} px", flush=True)
     if args.evaluate is None:
-        net = PoseFeatureNet(frame_size=clips.shape[-1], width=args.width, feature_dim=args.feature_dim)
+        net = PoseFeatureNet(frame_size=clips.shape[-1], width=args.width, feature_dim=args.feature_dim,
+                             motion_from=args.motion_from)
         log = train(net.to(args.device), clips, joints, args)
     else:
         net, log = load_pose_features(args.evaluate, map_location=args.device), []

@@ -25,24 +25,39 @@ from unimo.metrics.weights import MissingWeightsError
 from unimo.tokenizers.motion_losses import body_joints
 
 
-def test_shapes_and_other_frame_sizes() -> None:
-    net = PoseFeatureNet(frame_size=64, width=8, feature_dim=16).eval()
+@pytest.mark.parametrize("motion_from", ["frames", "features"])
+def test_shapes_and_other_frame_sizes(motion_from: str) -> None:
+    net = PoseFeatureNet(frame_size=64, width=8, feature_dim=16, motion_from=motion_from).eval()
     assert net.frame_features(torch.rand(3, 3, 64, 64) * 2 - 1).shape == (3, 16)
     assert net.frame_features(torch.rand(3, 3, 48, 40) * 2 - 1).shape == (3, 16)  # resized to 64 first
     clips = torch.rand(2, 5, 3, 64, 64) * 2 - 1
     assert net.clip_features(clips).shape == (2, 48)
+    assert net.clip_features(clips[..., :48, :40]).shape == (2, 48)
     features = net.frame_features(clips[0])
     assert net.joints(features).shape == (5, 22, 3)
-    assert net.displacement(net.motion_features(features)).shape == (4, 22, 3)
+    assert net.displacement(net.motion_features(clips[:1], features[None])).shape == (1, 4, 22, 3)
     with pytest.raises(ValueError, match="T >= 2"):
         net.clip_features(clips[:, :1])
     with pytest.raises(ValueError, match="multiple of 32"):
         PoseFeatureNet(frame_size=50)
+    with pytest.raises(ValueError, match="motion_from"):
+        PoseFeatureNet(motion_from="flow")
+
+
+def test_pair_motion_features_see_the_order_of_frames() -> None:
+    """With motion from frame pairs, reversing a clip changes its motion features (frame features cannot
+    tell: they are per frame)."""
+    torch.manual_seed(0)
+    net = PoseFeatureNet(frame_size=32, width=8, feature_dim=8, motion_from="frames").eval()
+    clip = torch.rand(1, 4, 3, 32, 32) * 2 - 1
+    forward, backward = net.clip_features(clip), net.clip_features(clip.flip(1))
+    torch.testing.assert_close(forward[:, :16], backward[:, :16])  # mean and std of frame features
+    assert not torch.allclose(forward[:, 16:], backward[:, 16:])
 
 
 def test_export_load_round_trip_and_frozen_evaluator(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    net = PoseFeatureNet(frame_size=32, width=8, feature_dim=8)
+    net = PoseFeatureNet(frame_size=32, width=8, feature_dim=8, motion_from="frames")
     net.train()
     net.frame_features(torch.rand(4, 3, 32, 32))  # moves batch-norm statistics off their defaults
     export_pose_features(net, tmp_path / "pf.pt", provenance={"why": "test"})

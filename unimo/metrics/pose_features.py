@@ -9,8 +9,8 @@ behind every HumanML3D FID). This is that evaluator for unimo's human videos:
   reads the body-frame joints (articulated pose, root-relative) from them. The pose fits a Gaussian best when
   the features carry it linearly, which is what a Fréchet distance assumes.
 - ``PoseFeatureNet.clip_features``: a clip -> the mean and standard deviation over time of its frame
-  features (which poses, how much they vary) and the mean of its motion features (a small network on
-  consecutive frame features, trained to read the joints' frame-to-frame displacement: how it moves).
+  features (which poses, how much they vary) and the mean of its motion features (a network on each pair
+  of consecutive frames, trained to read the joints' frame-to-frame displacement: how it moves).
 
 ``pose_fid`` / ``pose_fvd`` (:func:`pose_frame_network`, :func:`pose_clip_network`, used through the FID/FVD
 metric classes' ``network`` argument) are Fréchet distances in these spaces. They are NOT comparable to
@@ -42,13 +42,13 @@ def _conv_block(cin: int, cout: int, stride: int) -> nn.Sequential:
                          nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU())
 
 
-def frame_trunk(frame_size: int, width: int) -> nn.Sequential:
-    """Frames ``(B, 3, S, S)`` in [-1, 1] -> ``(B, 16 * width)``: a patchify stem onto 32x32 maps (so 64 and
+def frame_trunk(frame_size: int, width: int, in_channels: int = 3) -> nn.Sequential:
+    """Frames ``(B, C, S, S)`` in [-1, 1] -> ``(B, 16 * width)``: a patchify stem onto 32x32 maps (so 64 and
     128 px cost the trunk the same and every pixel enters), three strided conv blocks, 2x2 average pool."""
     if frame_size % MAP_SIZE:
         raise ValueError(f"frame size {frame_size} is not a multiple of {MAP_SIZE}")
     patch = frame_size // MAP_SIZE
-    stem = nn.Sequential(nn.Conv2d(3, width, patch, patch), nn.BatchNorm2d(width), nn.ReLU(),
+    stem = nn.Sequential(nn.Conv2d(in_channels, width, patch, patch), nn.BatchNorm2d(width), nn.ReLU(),
                          nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU())
     return nn.Sequential(stem, _conv_block(width, 2 * width, 2), _conv_block(2 * width, 4 * width, 2),
                          _conv_block(4 * width, 4 * width, 2), nn.AdaptiveAvgPool2d(2), nn.Flatten())
@@ -62,34 +62,54 @@ class PoseFeatureNet(nn.Module):
         width: Channels of the first conv layer (the trunk doubles them twice).
         feature_dim: Size of the frame features and of the motion features (clip features are 3x this).
         num_joints: Body joints the heads regress (22: SMPL-X body without hands and face).
+        motion_from: What the motion features see: ``"frames"``, each pair of consecutive frames (a second
+            trunk on the frame and its difference to the next: it can see small movements), or
+            ``"features"``, the pair's frame features (the first shipped file; frame features are too coarse
+            for frame-to-frame change, see ``benchmarks/results/pose_features.md``).
     """
 
     def __init__(self, frame_size: int = 64, width: int = 48, feature_dim: int = 64,
-                 num_joints: int = 22) -> None:
+                 num_joints: int = 22, motion_from: str = "features") -> None:
         super().__init__()
-        self.frame_size, self.width = frame_size, width
+        if motion_from not in ("features", "frames"):
+            raise ValueError(f"motion_from must be 'features' or 'frames', got {motion_from!r}")
+        self.frame_size, self.width, self.motion_from = frame_size, width, motion_from
         self.feature_dim, self.num_joints = feature_dim, num_joints
         self.trunk = frame_trunk(frame_size, width)
         self.to_features = nn.Sequential(nn.Linear(16 * width, 256), nn.ReLU(), nn.Linear(256, feature_dim))
         self.joints_head = nn.Linear(feature_dim, num_joints * 3)  # linear: features carry the pose linearly
-        self.motion = nn.Sequential(nn.Linear(2 * feature_dim, 128), nn.ReLU(), nn.Linear(128, feature_dim))
+        motion_inputs = 2 * feature_dim
+        if motion_from == "frames":
+            self.pair_trunk = frame_trunk(frame_size, width // 2, in_channels=6)
+            motion_inputs = 16 * (width // 2)
+        self.motion = nn.Sequential(nn.Linear(motion_inputs, 128), nn.ReLU(), nn.Linear(128, feature_dim))
         self.displacement_head = nn.Linear(feature_dim, num_joints * 3)
 
-    def config(self) -> dict[str, int]:
+    def config(self) -> dict[str, int | str]:
         return {"frame_size": self.frame_size, "width": self.width, "feature_dim": self.feature_dim,
-                "num_joints": self.num_joints}
+                "num_joints": self.num_joints, "motion_from": self.motion_from}
+
+    def _sized(self, frames: torch.Tensor) -> torch.Tensor:
+        if frames.shape[-2:] == (self.frame_size, self.frame_size):
+            return frames
+        flat = F.interpolate(frames.flatten(0, -4), size=(self.frame_size, self.frame_size), mode="bilinear",
+                             align_corners=False, antialias=True)
+        return flat.unflatten(0, frames.shape[:-3])
 
     def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
         """``(N, 3, H, W)`` in [-1, 1] -> ``(N, feature_dim)``; frames of another size are resized first."""
-        if frames.shape[-2:] != (self.frame_size, self.frame_size):
-            frames = F.interpolate(frames, size=(self.frame_size, self.frame_size), mode="bilinear",
-                                   align_corners=False, antialias=True)
-        return self.to_features(self.trunk(frames))
+        return self.to_features(self.trunk(self._sized(frames)))
 
-    def motion_features(self, features: torch.Tensor) -> torch.Tensor:
-        """Frame features ``(..., T, D)`` -> motion features ``(..., T - 1, D)`` of each consecutive pair."""
-        before, after = features[..., :-1, :], features[..., 1:, :]
-        return self.motion(torch.cat([before, after - before], -1))
+    def motion_features(self, videos: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """Videos ``(B, T, 3, H, W)`` in [-1, 1] and their frame features ``(B, T, D)`` -> motion features
+        ``(B, T - 1, D)`` of each consecutive pair of frames."""
+        if self.motion_from == "features":
+            before, after = features[:, :-1], features[:, 1:]
+            return self.motion(torch.cat([before, after - before], -1))
+        videos = self._sized(videos)
+        before, after = videos[:, :-1], videos[:, 1:]  # (B, T - 1, 3, S, S)
+        pairs = torch.cat([before, after - before], dim=2).flatten(0, 1)  # (B * (T - 1), 6, S, S)
+        return self.motion(self.pair_trunk(pairs)).unflatten(0, before.shape[:2])
 
     def joints(self, features: torch.Tensor) -> torch.Tensor:
         """Frame features ``(..., D)`` -> body-frame joints ``(..., J, 3)`` (m, root-relative)."""
@@ -105,7 +125,7 @@ class PoseFeatureNet(nn.Module):
         if videos.dim() != 5 or videos.shape[1] < 2:
             raise ValueError(f"clip features need videos (B, T >= 2, 3, H, W), got {tuple(videos.shape)}")
         features = self.frame_features(videos.flatten(0, 1)).unflatten(0, videos.shape[:2])  # (B, T, D)
-        motion = self.motion_features(features)  # (B, T - 1, D)
+        motion = self.motion_features(videos, features)  # (B, T - 1, D)
         return torch.cat([features.mean(1), features.std(1), motion.mean(1)], dim=-1)
 
 
