@@ -71,6 +71,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "v2m_only": {"layouts": {"V2MLayout": 1.0}},
     "joint": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}},
     "i2vm_only": {"layouts": {"I2VMLayout": 1.0}},
+    # 3 of every 4 sequences I2VM: at equal time, plain joint sees about half of I2VM-only's I2VM sequences
+    "joint_i2vm3": {"layouts": {"I2VMLayout": 3.0, "V2MLayout": 1.0}},
     "shared_embeddings": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0},
                           "backbone": "SharedEmbeddingGPTBackbone"},
     # video ids embedded digit by digit (GPTBackbone(code_levels=...), MixedRadixEmbedding)
