@@ -60,6 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--feature-dim", type=int, default=64)
     p.add_argument("--motion-from", choices=("frames", "features"), default="frames",
                    help="motion features from each pair of frames or from their frame features")
+    p.add_argument("--motion-stride", type=int, default=1, help="frames between the two of a motion pair")
     p.add_argument("--displacement-weight", type=float, default=4.0)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
@@ -92,9 +93,10 @@ def train(net: PoseFeatureNet, clips: torch.Tensor, joints: torch.Tensor,
     net.train()
     for step in range(steps):
         clip = torch.randint(clips.shape[0], (args.batch_size,), generator=gen).to(clips.device)
-        t = torch.randint(clips.shape[1] - 1, (args.batch_size,), generator=gen).to(clips.device)
-        pair = as_input(torch.stack([clips[clip, t], clips[clip, t + 1]], 1))  # (B, 2, 3, H, W)
-        target = torch.stack([joints[clip, t], joints[clip, t + 1]], 1)  # (B, 2, J, 3)
+        k = net.motion_stride
+        t = torch.randint(clips.shape[1] - k, (args.batch_size,), generator=gen).to(clips.device)
+        pair = as_input(torch.stack([clips[clip, t], clips[clip, t + k]], 1))  # (B, 2, 3, H, W)
+        target = torch.stack([joints[clip, t], joints[clip, t + k]], 1)  # (B, 2, J, 3)
         features = net.frame_features(pair.flatten(0, 1)).unflatten(0, (-1, 2))  # (B, 2, D)
         pose_err = (net.joints(features) - target).norm(dim=-1).mean()
         moved = net.displacement(net.motion_features(pair, features)[:, 0])  # (B, J, 3)
@@ -127,8 +129,9 @@ def readout(net: PoseFeatureNet, clips: torch.Tensor, joints: torch.Tensor,
         features = net.frame_features(video)  # (T, D)
         pose.update(net.joints(features)[None], joints[i][None])
         baseline.update(mean_pose.expand_as(joints[i])[None], joints[i][None])
-        true_move = joints[i, 1:] - joints[i, :-1]  # (T - 1, J, 3)
-        moved = net.displacement(net.motion_features(video[None], features[None])[0])  # (T - 1, J, 3)
+        k = net.motion_stride
+        true_move = joints[i, k:] - joints[i, :-k]  # (T - k, J, 3)
+        moved = net.displacement(net.motion_features(video[None], features[None])[0])  # (T - k, J, 3)
         motion_err += float((moved - true_move).norm(dim=-1).sum())
         still_err += float(true_move.norm(dim=-1).sum())
         count += true_move.shape[0] * true_move.shape[1]
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"{clips.shape[0]} training clips of {clips.shape[1]} frames, {clips.shape[-1]} px", flush=True)
     if args.evaluate is None:
         net = PoseFeatureNet(frame_size=clips.shape[-1], width=args.width, feature_dim=args.feature_dim,
-                             motion_from=args.motion_from)
+                             motion_from=args.motion_from, motion_stride=args.motion_stride)
         log = train(net.to(args.device), clips, joints, args)
     else:
         net, log = load_pose_features(args.evaluate, map_location=args.device), []

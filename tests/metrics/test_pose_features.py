@@ -36,12 +36,16 @@ def test_shapes_and_other_frame_sizes(motion_from: str) -> None:
     features = net.frame_features(clips[0])
     assert net.joints(features).shape == (5, 22, 3)
     assert net.displacement(net.motion_features(clips[:1], features[None])).shape == (1, 4, 22, 3)
-    with pytest.raises(ValueError, match="T >= 2"):
+    with pytest.raises(ValueError, match="T > 1"):
         net.clip_features(clips[:, :1])
     with pytest.raises(ValueError, match="multiple of 32"):
         PoseFeatureNet(frame_size=50)
     with pytest.raises(ValueError, match="motion_from"):
         PoseFeatureNet(motion_from="flow")
+    strided = PoseFeatureNet(frame_size=64, width=8, feature_dim=16, motion_from=motion_from, motion_stride=3)
+    assert strided.motion_features(clips, features[None].expand(2, -1, -1)).shape == (2, 2, 16)
+    with pytest.raises(ValueError, match="T > 3"):
+        strided.clip_features(clips[:, :3])
 
 
 def test_pair_motion_features_see_the_order_of_frames() -> None:

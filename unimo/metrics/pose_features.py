@@ -66,14 +66,19 @@ class PoseFeatureNet(nn.Module):
             trunk on the frame and its difference to the next: it can see small movements), or
             ``"features"``, the pair's frame features (the first shipped file; frame features are too coarse
             for frame-to-frame change, see ``benchmarks/results/pose_features.md``).
+        motion_stride: Frames between the two of a pair (1: consecutive). At 64 px a body joint moves well
+            under a pixel per frame at 20 fps, so pairs a few frames apart show the movement.
     """
 
     def __init__(self, frame_size: int = 64, width: int = 48, feature_dim: int = 64,
-                 num_joints: int = 22, motion_from: str = "features") -> None:
+                 num_joints: int = 22, motion_from: str = "features", motion_stride: int = 1) -> None:
         super().__init__()
         if motion_from not in ("features", "frames"):
             raise ValueError(f"motion_from must be 'features' or 'frames', got {motion_from!r}")
-        self.frame_size, self.width, self.motion_from = frame_size, width, motion_from
+        if motion_stride < 1:
+            raise ValueError(f"motion_stride must be >= 1, got {motion_stride}")
+        self.frame_size, self.width = frame_size, width
+        self.motion_from, self.motion_stride = motion_from, motion_stride
         self.feature_dim, self.num_joints = feature_dim, num_joints
         self.trunk = frame_trunk(frame_size, width)
         self.to_features = nn.Sequential(nn.Linear(16 * width, 256), nn.ReLU(), nn.Linear(256, feature_dim))
@@ -87,7 +92,8 @@ class PoseFeatureNet(nn.Module):
 
     def config(self) -> dict[str, int | str]:
         return {"frame_size": self.frame_size, "width": self.width, "feature_dim": self.feature_dim,
-                "num_joints": self.num_joints, "motion_from": self.motion_from}
+                "num_joints": self.num_joints, "motion_from": self.motion_from,
+                "motion_stride": self.motion_stride}
 
     def _sized(self, frames: torch.Tensor) -> torch.Tensor:
         if frames.shape[-2:] == (self.frame_size, self.frame_size):
@@ -102,13 +108,16 @@ class PoseFeatureNet(nn.Module):
 
     def motion_features(self, videos: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         """Videos ``(B, T, 3, H, W)`` in [-1, 1] and their frame features ``(B, T, D)`` -> motion features
-        ``(B, T - 1, D)`` of each consecutive pair of frames."""
+        ``(B, T - k, D)`` of each pair of frames ``k = motion_stride`` apart."""
+        k = self.motion_stride
+        if videos.shape[1] <= k:
+            raise ValueError(f"motion features need T > motion_stride={k} frames, got {videos.shape[1]}")
         if self.motion_from == "features":
-            before, after = features[:, :-1], features[:, 1:]
+            before, after = features[:, :-k], features[:, k:]
             return self.motion(torch.cat([before, after - before], -1))
         videos = self._sized(videos)
-        before, after = videos[:, :-1], videos[:, 1:]  # (B, T - 1, 3, S, S)
-        pairs = torch.cat([before, after - before], dim=2).flatten(0, 1)  # (B * (T - 1), 6, S, S)
+        before, after = videos[:, :-k], videos[:, k:]  # (B, T - k, 3, S, S)
+        pairs = torch.cat([before, after - before], dim=2).flatten(0, 1)  # (B * (T - k), 6, S, S)
         return self.motion(self.pair_trunk(pairs)).unflatten(0, before.shape[:2])
 
     def joints(self, features: torch.Tensor) -> torch.Tensor:
@@ -120,12 +129,13 @@ class PoseFeatureNet(nn.Module):
         return self.displacement_head(motion).unflatten(-1, (self.num_joints, 3))
 
     def clip_features(self, videos: torch.Tensor) -> torch.Tensor:
-        """``(B, T, 3, H, W)`` in [-1, 1], T >= 2 -> ``(B, 3 * feature_dim)``: [mean, std] over time of the
-        frame features and the mean of the motion features."""
-        if videos.dim() != 5 or videos.shape[1] < 2:
-            raise ValueError(f"clip features need videos (B, T >= 2, 3, H, W), got {tuple(videos.shape)}")
+        """``(B, T, 3, H, W)`` in [-1, 1], T > motion_stride -> ``(B, 3 * feature_dim)``: [mean, std] over
+        time of the frame features and the mean of the motion features."""
+        if videos.dim() != 5 or videos.shape[1] <= self.motion_stride:
+            raise ValueError(f"clip features need videos (B, T > {self.motion_stride}, 3, H, W), "
+                             f"got {tuple(videos.shape)}")
         features = self.frame_features(videos.flatten(0, 1)).unflatten(0, videos.shape[:2])  # (B, T, D)
-        motion = self.motion_features(videos, features)  # (B, T - 1, D)
+        motion = self.motion_features(videos, features)  # (B, T - k, D)
         return torch.cat([features.mean(1), features.std(1), motion.mean(1)], dim=-1)
 
 
