@@ -99,7 +99,7 @@ def train(net: PoseFeatureNet, clips: torch.Tensor, joints: torch.Tensor,
         target = torch.stack([joints[clip, t], joints[clip, t + k]], 1)  # (B, 2, J, 3)
         features = net.frame_features(pair.flatten(0, 1)).unflatten(0, (-1, 2))  # (B, 2, D)
         pose_err = (net.joints(features) - target).norm(dim=-1).mean()
-        moved = net.displacement(net.motion_features(pair, features)[:, 0])  # (B, J, 3)
+        moved = net.displacement(net.pair_motion(pair[:, 0], pair[:, 1], features[:, 0], features[:, 1]))
         motion_err = (moved - (target[:, 1] - target[:, 0])).norm(dim=-1).mean()
         loss = pose_err + args.displacement_weight * motion_err
         opt.zero_grad()

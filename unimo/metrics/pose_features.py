@@ -112,13 +112,16 @@ class PoseFeatureNet(nn.Module):
         k = self.motion_stride
         if videos.shape[1] <= k:
             raise ValueError(f"motion features need T > motion_stride={k} frames, got {videos.shape[1]}")
+        return self.pair_motion(videos[:, :-k], videos[:, k:], features[:, :-k], features[:, k:])
+
+    def pair_motion(self, before: torch.Tensor, after: torch.Tensor, before_features: torch.Tensor,
+                    after_features: torch.Tensor) -> torch.Tensor:
+        """Motion features ``(..., D)`` of frame pairs ``(..., 3, H, W)`` and their frame features."""
         if self.motion_from == "features":
-            before, after = features[:, :-k], features[:, k:]
-            return self.motion(torch.cat([before, after - before], -1))
-        videos = self._sized(videos)
-        before, after = videos[:, :-k], videos[:, k:]  # (B, T - k, 3, S, S)
-        pairs = torch.cat([before, after - before], dim=2).flatten(0, 1)  # (B * (T - k), 6, S, S)
-        return self.motion(self.pair_trunk(pairs)).unflatten(0, before.shape[:2])
+            return self.motion(torch.cat([before_features, after_features - before_features], -1))
+        before, after = self._sized(before), self._sized(after)
+        pairs = torch.cat([before, after - before], dim=-3)  # (..., 6, S, S)
+        return self.motion(self.pair_trunk(pairs.flatten(0, -4))).unflatten(0, pairs.shape[:-3])
 
     def joints(self, features: torch.Tensor) -> torch.Tensor:
         """Frame features ``(..., D)`` -> body-frame joints ``(..., J, 3)`` (m, root-relative)."""
