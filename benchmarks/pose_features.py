@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=64, help="frame pairs per step")
     p.add_argument("--width", type=int, default=48)
     p.add_argument("--feature-dim", type=int, default=64)
-    p.add_argument("--motion-from", choices=("frames", "features"), default="frames",
+    p.add_argument("--motion-from", choices=("features", "frames"), default="features",
                    help="motion features from each pair of frames or from their frame features")
     p.add_argument("--motion-stride", type=int, default=1, help="frames between the two of a motion pair")
     p.add_argument("--displacement-weight", type=float, default=4.0)
