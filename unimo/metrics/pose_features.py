@@ -9,8 +9,10 @@ behind every HumanML3D FID). This is that evaluator for unimo's human videos:
   reads the body-frame joints (articulated pose, root-relative) from them. The pose fits a Gaussian best when
   the features carry it linearly, which is what a Fréchet distance assumes.
 - ``PoseFeatureNet.clip_features``: a clip -> the mean and standard deviation over time of its frame
-  features (which poses, how much they vary) and the mean of its motion features (a network on each pair
-  of consecutive frames, trained to read the joints' frame-to-frame displacement: how it moves).
+  features (which poses, how much they vary) and the mean of its motion features (a small network on pairs
+  of frames or of their frame features, trained to read the joints' displacement between them). The shipped
+  file's motion features read no displacement, so its ``pose_fvd`` sees which poses a clip holds and how much
+  they vary, not their order (``benchmarks/results/pose_features.md``).
 
 ``pose_fid`` / ``pose_fvd`` (:func:`pose_frame_network`, :func:`pose_clip_network`, used through the FID/FVD
 metric classes' ``network`` argument) are Fréchet distances in these spaces. They are NOT comparable to
