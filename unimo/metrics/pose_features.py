@@ -144,32 +144,34 @@ class PoseFeatureNet(nn.Module):
         return torch.cat([features.mean(1), features.std(1), motion.mean(1)], dim=-1)
 
 
-class PoseFrameFeatures(nn.Module):
+class _FrozenEvaluator(nn.Module):
+    """A trained ``PoseFeatureNet`` behind a metric's ``network`` interface, always in eval mode."""
+
+    def __init__(self, net: PoseFeatureNet, num_features: int) -> None:
+        super().__init__()
+        self.net = net.eval().requires_grad_(False)
+        self.num_features = num_features
+
+    def train(self, mode: bool = True) -> _FrozenEvaluator:
+        return super().train(False)  # Lightning calls train() on the module tree; batch norm keeps its stats
+
+
+class PoseFrameFeatures(_FrozenEvaluator):
     """FID-style network: uint8 frames ``(N, 3, H, W)`` -> frame features, for the FID metric class."""
 
     def __init__(self, net: PoseFeatureNet) -> None:
-        super().__init__()
-        self.net = net.eval().requires_grad_(False)
-        self.num_features = net.feature_dim
-
-    def train(self, mode: bool = True) -> PoseFrameFeatures:
-        return super().train(False)  # an evaluator: batch norm keeps its trained statistics
+        super().__init__(net, net.feature_dim)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net.frame_features(images.float() / 127.5 - 1)
 
 
-class PoseClipFeatures(nn.Module):
+class PoseClipFeatures(_FrozenEvaluator):
     """FVD-style network: clips ``(B, 3, T, H, W)`` in [-1, 1] -> clip features (``FrechetVideoDistance``)."""
 
     def __init__(self, net: PoseFeatureNet) -> None:
-        super().__init__()
-        self.net = net.eval().requires_grad_(False)
-        self.num_features = 3 * net.feature_dim
-
-    def train(self, mode: bool = True) -> PoseClipFeatures:
-        return super().train(False)  # an evaluator: batch norm keeps its trained statistics
+        super().__init__(net, 3 * net.feature_dim)
 
     @torch.no_grad()
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
