@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from unimo.metrics.weights import MissingWeightsError
-from unimo.tokenizers.loading import resolve_asset
+from unimo.tokenizers.loading import resolve_asset, save_atomic
 
 SHIPPED_POSE_FEATURES = "unimo/assets/metrics/pose_features.pt"
 EXPORT_FORMAT = "unimo-pose-features-1"
@@ -185,10 +185,8 @@ def export_pose_features(net: PoseFeatureNet, path: str | os.PathLike,
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     state = {k: v.half() if v.ndim >= 2 else v for k, v in state.items()}
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": EXPORT_FORMAT, "config": net.config(), "state_dict": state,
-                "provenance": provenance or {}}, tmp)
-    os.replace(tmp, path)
+    save_atomic({"format": EXPORT_FORMAT, "config": net.config(), "state_dict": state,
+                 "provenance": provenance or {}}, path)
 
 
 def load_pose_features(path: str | os.PathLike | None = None,

@@ -62,11 +62,16 @@ def export_tokenizer(tokenizer: Tokenizer, path: str | Path,
     config = tokenizer_config(tokenizer)
     if config is None:
         raise TypeError(f"export_tokenizer: {type(tokenizer).__name__} has no config() to rebuild it from")
+    state = {k: v.detach().cpu() for k, v in tokenizer.state_dict().items()}
+    save_atomic({"format": EXPORT_FORMAT, "tokenizer": config, "state_dict": state,
+                 "provenance": provenance or {}}, path)
+
+
+def save_atomic(obj: Any, path: str | os.PathLike) -> None:
+    """``torch.save`` to a temporary file beside ``path``, then rename: a crash never leaves half a file."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    state = {k: v.detach().cpu() for k, v in tokenizer.state_dict().items()}
-    torch.save({"format": EXPORT_FORMAT, "tokenizer": config, "state_dict": state,
-                "provenance": provenance or {}}, tmp)
+    torch.save(obj, tmp)
     os.replace(tmp, path)
 
 
