@@ -257,8 +257,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                     scores.update(real, fake, start_frame=1)
                     if samples_to is not None and generated == 0:
                         write_preview(samples_to.with_name(samples_to.name + "_i2vm.mp4"),
-                                      task.video_tokenizer.decode(gen_video[: args.samples]),
-                                      [gen_motion[: args.samples]])
+                                      fake[: args.samples], [gen_motion[: args.samples]])
                     generated += gen_video.shape[0]
         seen += video_ids.shape[0]
     out: dict[str, Any] = {"eval_clips": seen}

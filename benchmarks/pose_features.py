@@ -34,7 +34,7 @@ from common import write_probe_report  # noqa: E402
 from v2m_pixel_probe import as_input, load_split  # noqa: E402
 
 from unimo.data.shards.manifest import read_manifest  # noqa: E402
-from unimo.metrics.fid import VideoFrechetInceptionDistance  # noqa: E402
+from unimo.metrics.fid import VideoFrechetInceptionDistance, to_uint8  # noqa: E402
 from unimo.metrics.fvd import FrechetVideoDistance  # noqa: E402
 from unimo.metrics.motion import PAMPJPE  # noqa: E402
 from unimo.metrics.pose_features import (  # noqa: E402
@@ -72,14 +72,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="no training: score this exported network (readout and calibration)")
     p.add_argument("--out", type=Path, default=Path("/tmp/pose_features.json"))
     return p.parse_args(argv)
-
-
-def load_clips(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return uint8 clips ``(N, T, 3, H, W)`` and body-frame joints ``(N, T, 22, 3)`` of a split."""
-    frames, joints = load_split(folder, split, every=1)
-    manifest = read_manifest(folder)
-    length = min(int(s["min_frames"]) for s in manifest["shards"])
-    return frames.unflatten(0, (-1, length)), joints.unflatten(0, (-1, length))
 
 
 def train(net: PoseFeatureNet, clips: torch.Tensor, joints: torch.Tensor,
@@ -168,8 +160,7 @@ def round_trip(clips: torch.Tensor, tokenizer_path: Path, device: str) -> torch.
     length = 1 + math.ceil((FVD_FRAMES - 1) / 4) * 4
     out = []
     for part in clips[:, :length].split(16):
-        video = tokenizer.decode(tokenizer.encode(as_input(part))).clamp(-1, 1)
-        out.append(((video + 1) * 127.5).round().to(torch.uint8))
+        out.append(to_uint8(tokenizer.decode(tokenizer.encode(as_input(part)))))
     return torch.cat(out)
 
 
@@ -194,9 +185,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     folders = [args.data, *args.extra]
-    train_parts = [load_clips(folder, "train") for folder in folders]
+    def clips_of(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        return load_split(folder, split, every=1, per_clip=True)  # (clips, T, 3, H, W), (clips, T, 22, 3)
+
+    train_parts = [clips_of(folder, "train") for folder in folders]
     clips, joints = (torch.cat(column).to(args.device) for column in zip(*train_parts, strict=True))
-    tests = {folder.name: tuple(t.to(args.device) for t in load_clips(folder, "test")) for folder in folders}
+    tests = {folder.name: tuple(t.to(args.device) for t in clips_of(folder, "test")) for folder in folders}
     print(f"{clips.shape[0]} training clips of {clips.shape[1]} frames, {clips.shape[-1]} px", flush=True)
     if args.evaluate is None:
         net = PoseFeatureNet(frame_size=clips.shape[-1], width=args.width, feature_dim=args.feature_dim,

@@ -66,10 +66,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def load_split(data: Path, split: str, every: int,
-               round_trip: Tokenizer | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def load_split(data: Path, split: str, every: int, round_trip: Tokenizer | None = None,
+               per_clip: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Return uint8 frames ``(N, 3, H, W)`` and body-frame joints ``(N, 22, 3)`` of every ``every``-th frame
-    of every clip of ``split``; with ``round_trip``, the frames as that video tokenizer reconstructs them."""
+    of every clip of ``split``; with ``round_trip``, the frames as that video tokenizer reconstructs them.
+    ``per_clip``: keep clips apart, ``(clips, T, 3, H, W)`` and ``(clips, T, 22, 3)`` (every clip has T)."""
     manifest = read_manifest(data)
     if manifest is None:
         raise FileNotFoundError(f"{data}: no shard manifest (make one with benchmarks/joint.py --synth-only)")
@@ -95,7 +96,8 @@ def load_split(data: Path, split: str, every: int,
         with torch.no_grad():
             pose = body_joints(motion[None])[0]  # (T, 22, 3)
         joints.append(pose - pose[:, :1])
-    return torch.cat(frames), torch.cat(joints)
+    join = torch.stack if per_clip else torch.cat
+    return join(frames), join(joints)
 
 
 def pose_cnn(frame_size: int, width: int, num_joints: int = 22) -> nn.Sequential:
