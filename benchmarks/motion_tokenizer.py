@@ -118,6 +118,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="torch.compile the training loss from step 2 on (compile time counts in --seconds)")
     p.add_argument("--loss-weights", type=json.loads, default={}, help="JSON overrides: '{\"betas\": 5}'")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--motion-cache", type=Path, default=None,
+                   help="keep generated motions here and reuse them (parallel runs generate them once)")
+    p.add_argument("--data-only", action="store_true", help="generate (and cache) the motions, then stop")
     real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
     p.add_argument("--real-dir", type=Path, default=real_dir)
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: results/, /tmp if --quick)")
@@ -163,6 +166,21 @@ def synthetic_motions(num: int, frames: int, fps: float, first_seed: int) -> tor
         return torch.from_numpy(np.stack([_one_clip(j) for j in jobs]))
     with single_thread_pool(workers) as pool:
         return torch.from_numpy(np.stack(list(pool.map(_one_clip, jobs, chunksize=32))))
+
+
+def cached_motions(cache: Path | None, num: int, frames: int, fps: float, first_seed: int) -> torch.Tensor:
+    """``synthetic_motions``, read from / saved to ``cache`` (a directory) when one is given."""
+    if cache is None:
+        return synthetic_motions(num, frames, fps, first_seed)
+    path = cache / f"motions_n{num}_t{frames}_fps{fps:g}_seed{first_seed}.pt"
+    if path.exists():
+        return torch.load(path)
+    motions = synthetic_motions(num, frames, fps, first_seed)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    torch.save(motions, tmp)
+    os.replace(tmp, path)
+    return motions
 
 
 def real_motions(real_dir: Path, fps: float) -> dict[str, torch.Tensor]:
@@ -326,8 +344,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # Data first: worker processes must fork before CUDA is initialised.
     max_speed = max([args.max_speed] + [VARIANTS[v][2].get("max_speed", 1) for v in args.variants])
     train_frames = max(2 * args.num_frames, (args.num_frames - 1) * max_speed + 1)
-    train_data = synthetic_motions(args.train_clips, train_frames, args.fps, first_seed=args.seed)
-    eval_data = synthetic_motions(args.eval_clips, args.num_frames, args.fps, first_seed=10**6 + args.seed)
+    train_data = cached_motions(args.motion_cache, args.train_clips, train_frames, args.fps, args.seed)
+    eval_data = cached_motions(args.motion_cache, args.eval_clips, args.num_frames, args.fps,
+                               10**6 + args.seed)
+    if args.data_only:
+        raise SystemExit(f"motions {tuple(train_data.shape)} + {tuple(eval_data.shape)} in "
+                         f"{time.perf_counter() - t0:.0f} s (cache: {args.motion_cache})")
     real = real_motions(args.real_dir, args.fps)
     print(f"data: {tuple(train_data.shape)} train, {tuple(eval_data.shape)} eval, real {list(real)} "
           f"in {time.perf_counter() - t0:.1f} s", flush=True)
