@@ -73,6 +73,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "i2vm_only": {"layouts": {"I2VMLayout": 1.0}},
     # 3 of every 4 sequences I2VM: at equal time, plain joint sees about half of I2VM-only's I2VM sequences
     "joint_i2vm3": {"layouts": {"I2VMLayout": 3.0, "V2MLayout": 1.0}},
+    # twice the steps and seconds: each task gets about as many sequences as in its single-task run
+    "joint_equal_data": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "budget_scale": 2.0},
     "shared_embeddings": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0},
                           "backbone": "SharedEmbeddingGPTBackbone"},
     # video ids embedded digit by digit (GPTBackbone(code_levels=...), MixedRadixEmbedding)
@@ -157,14 +159,17 @@ class KeepBestBackbone(L.Callback):
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in weights.items()}
 
 
-def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule) -> dict[str, Any]:
+def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
+          budget_scale: float = 1.0) -> dict[str, Any]:
     best = KeepBestBackbone() if args.select == "best" else None
     validation = ({"val_check_interval": args.val_every, "check_val_every_n_epoch": None,
                    "limit_val_batches": args.val_batches, "num_sanity_val_steps": 0} if best
                   else {"limit_val_batches": 0})
     trainer = L.Trainer(accelerator="gpu" if args.device == "cuda" else "cpu", devices=1,
-                        precision="bf16-mixed" if args.device == "cuda" else "32-true", max_steps=args.steps,
-                        max_time={"seconds": args.seconds}, logger=False, callbacks=[best] if best else None,
+                        precision="bf16-mixed" if args.device == "cuda" else "32-true",
+                        max_steps=round(args.steps * budget_scale),
+                        max_time={"seconds": args.seconds * budget_scale}, logger=False,
+                        callbacks=[best] if best else None,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                         gradient_clip_val=1.0, **validation)
     start = time.perf_counter()
@@ -367,7 +372,7 @@ def main() -> None:
     for name in args.variants:
         torch.manual_seed(0)
         task = build_task(args, VARIANTS[name], vocab, video_levels)
-        stats = train(args, task, data)
+        stats = train(args, task, data, VARIANTS[name].get("budget_scale", 1.0))
         judge = task if name == "v2m_only" else judge
         samples_to = out_dir / "joint_samples" / name if args.samples else None
         references = references or reference_scores(args, task, data, blind_probs)
