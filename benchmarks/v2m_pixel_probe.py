@@ -61,13 +61,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--video-tokenizer", type=Path, default=None,
                    help="round-trip every clip through this video tokenizer first (encode + decode)")
+    p.add_argument("--unquantized", action="store_true",
+                   help="with --video-tokenizer: skip its FSQ rounding (what it keeps without ids)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--out", type=Path, default=Path("/tmp/v2m_pixel_probe.json"))
     return p.parse_args(argv)
 
 
+def reconstruct(tokenizer: Tokenizer, video: torch.Tensor, quantize: bool = True) -> torch.Tensor:
+    """``decode(encode(video))``; ``quantize=False`` skips the FSQ rounding (a ``CausalVideoTokenizer``'s
+    bounded latents go to its decoder as they are): what the ids lose, apart from the autoencoder."""
+    if quantize:
+        return tokenizer.decode(tokenizer.encode(video)).clamp(-1, 1)
+    z = tokenizer.encoder(video.transpose(1, 2)).movedim(1, -1)  # (B, t, h, w, d)
+    return tokenizer.decode_latents(tokenizer.quantizer.unrounded(z).movedim(-1, 1)).clamp(-1, 1)
+
+
 def load_split(data: Path, split: str, every: int, round_trip: Tokenizer | None = None,
-               per_clip: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+               per_clip: bool = False, quantize: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Return uint8 frames ``(N, 3, H, W)`` and body-frame joints ``(N, 22, 3)`` of every ``every``-th frame
     of every clip of ``split``; with ``round_trip``, the frames as that video tokenizer reconstructs them.
     ``per_clip``: keep clips apart, ``(clips, T, 3, H, W)`` and ``(clips, T, 22, 3)`` (every clip has T)."""
@@ -87,8 +98,7 @@ def load_split(data: Path, split: str, every: int, round_trip: Tokenizer | None 
         video, motion = clip["video"], clip["motion"].clone()  # (T, 3, H, W), (T, 79)
         if round_trip is not None:
             with torch.no_grad():
-                video = round_trip.decode(round_trip.encode(video[None].to(device)))[0].clamp(-1, 1)[::every]
-                video = video.cpu()
+                video = reconstruct(round_trip, video[None].to(device), quantize)[0][::every].cpu()
             motion = motion[::every]
         frames.append(((video + 1) * 127.5).round().to(torch.uint8))
         motion[:, ORIENT_SLICE] = 0
@@ -153,11 +163,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     round_trip = None
     if args.video_tokenizer is not None:
         round_trip = load_tokenizer(args.video_tokenizer, map_location=args.device).float().eval()
-    parts = [load_split(args.data, "train", args.every, round_trip)]
+    quantize = not args.unquantized
+    parts = [load_split(args.data, "train", args.every, round_trip, quantize=quantize)]
     splits = ("train", "val", "test")
-    parts += [load_split(folder, split, args.every, round_trip) for folder in args.extra for split in splits]
+    parts += [load_split(folder, split, args.every, round_trip, quantize=quantize)
+              for folder in args.extra for split in splits]
     train_frames, train_joints = (torch.cat(column) for column in zip(*parts, strict=True))
-    test = load_split(args.data, "test", args.every, round_trip)
+    test = load_split(args.data, "test", args.every, round_trip, quantize=quantize)
     size = train_frames.shape[-1]
     print(f"{len(train_frames)} training frames, {len(test[0])} test frames, {size} px", flush=True)
     train_frames, train_joints = train_frames.to(args.device), train_joints.to(args.device)

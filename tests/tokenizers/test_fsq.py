@@ -50,6 +50,15 @@ def test_quantized_values_are_grid_points_and_reachable() -> None:
     assert torch.allclose(z_q, codes)
 
 
+def test_unrounded_codes_round_to_the_quantized_ones() -> None:
+    fsq = FiniteScalarQuantizer([8, 5, 5])
+    z = 3 * torch.randn(500, 3)
+    soft, (z_q, _) = fsq.unrounded(z), fsq(z)
+    half = torch.tensor([4.0, 2.0, 2.0])
+    assert torch.equal((soft * half).round() / half, z_q)  # one rounding step apart, nothing else
+    assert 0 < float((soft - z_q).abs().max()) <= 0.5 / 2  # off the grid, by at most half a cell
+
+
 def test_straight_through_gradient() -> None:
     fsq = FiniteScalarQuantizer([8, 5])
     z = torch.zeros(5, 2, requires_grad=True)

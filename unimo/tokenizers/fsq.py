@@ -91,6 +91,10 @@ class FiniteScalarQuantizer(nn.Module):
         codes = round_ste(self.bound(z.float())) / self._half_width()  # (..., d)
         return codes.to(z.dtype), self.codes_to_ids(codes)
 
+    def unrounded(self, z: torch.Tensor) -> torch.Tensor:
+        """The codes ``forward`` gives, before rounding: what the discrete ids lose is the difference."""
+        return (self.bound(z.float()) / self._half_width()).to(z.dtype)
+
     def codes_to_ids(self, codes: torch.Tensor) -> torch.Tensor:
         """Map normalised codes ``(..., d)`` to ids ``(...)`` (int64)."""
         half = self._half_width()
