@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.linalg
 import torch
+from frechet_checks import assert_zero_then_growing_with_noise, refuse_downloads
 from torch import nn
 
 from unimo.metrics.fid import VideoFrechetInceptionDistance, sample_frames, to_uint8
@@ -154,23 +154,11 @@ def test_published_weights_zero_for_same_set_and_growing_with_noise() -> None:
     metric = VideoFrechetInceptionDistance(weights_path=_published_weights(), reset_real_features=False)
     torch.manual_seed(0)
     real = _smooth_videos(8)
-    metric.update(real, real=True)
-    values = []
-    for sigma in (0.0, 0.1, 0.4):
-        metric.reset()
-        metric.update((real + sigma * torch.randn_like(real)).clamp(-1, 1), real=False)
-        values.append(metric.compute().item())
-    assert abs(values[0]) < 1e-3
-    assert values[0] < values[1] < values[2]
+    assert_zero_then_growing_with_noise(metric, real)
 
 
 def test_loading_weights_never_touches_the_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("a weights loader tried to download")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", refuse)
-    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
+    refuse_downloads(monkeypatch)
     torch.save(FIDInceptionV3(input_size=75).state_dict(), tmp_path / FID_WEIGHTS_NAMES[0])
     metric = VideoFrechetInceptionDistance(weights_path=tmp_path)
     assert isinstance(metric.inception, FIDInceptionV3) and metric.inception.input_size == 299

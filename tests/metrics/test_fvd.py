@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import pickle
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.linalg
 import torch
+from frechet_checks import assert_zero_then_growing_with_noise, refuse_downloads
 from torch import nn
 
 from unimo.metrics.fvd import FrechetVideoDistance, preprocess_clips
@@ -150,23 +150,11 @@ def test_published_weights_zero_for_same_set_and_growing_with_noise() -> None:
     coarse = torch.rand(4 * 16, 3, 4, 4) * 2 - 1  # smooth colour fields, 4 clips of 16 frames
     real = nn.functional.interpolate(coarse, size=(64, 64), mode="bilinear", align_corners=False)
     real = real.view(4, 16, 3, 64, 64)
-    metric.update(real, real=True)
-    values = []
-    for sigma in (0.0, 0.1, 0.4):
-        metric.reset()
-        metric.update((real + sigma * torch.randn_like(real)).clamp(-1, 1), real=False)
-        values.append(metric.compute().item())
-    assert abs(values[0]) < 1e-3
-    assert values[0] < values[1] < values[2]
+    assert_zero_then_growing_with_noise(metric, real)
 
 
 def test_loading_weights_never_touches_the_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("a weights loader tried to download")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", refuse)
-    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
+    refuse_downloads(monkeypatch)
     torch.save(InceptionI3d().state_dict(), tmp_path / "rgb_imagenet.pt")
     metric = FrechetVideoDistance(weights_path=tmp_path / "rgb_imagenet.pt")
     assert isinstance(metric.network, InceptionI3d)
