@@ -334,7 +334,8 @@ def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, f
     synthesize(args.data_dir, spec, workers=args.workers, progress=False)
     synth_seconds = time.perf_counter() - start
     if args.synth_only:
-        raise SystemExit(f"synthesized {args.data_dir} in {synth_seconds:.0f} s")
+        print(f"synthesized {args.data_dir} in {synth_seconds:.0f} s")
+        raise SystemExit(0)  # a message to SystemExit would exit with status 1
     spec = TokenizeSpec(source_dir=str(args.data_dir), video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                         motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), num_frames=args.num_frames,
                         stride=args.stride, batch_size=64, workers=args.workers, device=args.device)

@@ -119,7 +119,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loss-weights", type=json.loads, default={}, help="JSON overrides: '{\"betas\": 5}'")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--motion-cache", type=Path, default=None,
-                   help="keep generated motions here and reuse them (parallel runs generate them once)")
+                   help="keep generated motions here and reuse them (parallel runs generate them once; "
+                        "keyed by count, length, fps and seed: empty it after changing the generator)")
     p.add_argument("--data-only", action="store_true", help="generate (and cache) the motions, then stop")
     real_dir = Path(os.environ.get("UNIMO_REAL_DATA", ROOT.parent / "shared/data/real"))
     p.add_argument("--real-dir", type=Path, default=real_dir)
@@ -348,8 +349,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     eval_data = cached_motions(args.motion_cache, args.eval_clips, args.num_frames, args.fps,
                                10**6 + args.seed)
     if args.data_only:
-        raise SystemExit(f"motions {tuple(train_data.shape)} + {tuple(eval_data.shape)} in "
-                         f"{time.perf_counter() - t0:.0f} s (cache: {args.motion_cache})")
+        print(f"motions {tuple(train_data.shape)} + {tuple(eval_data.shape)} in "
+              f"{time.perf_counter() - t0:.0f} s (cache: {args.motion_cache})")
+        return {}
     real = real_motions(args.real_dir, args.fps)
     print(f"data: {tuple(train_data.shape)} train, {tuple(eval_data.shape)} eval, real {list(real)} "
           f"in {time.perf_counter() - t0:.1f} s", flush=True)
