@@ -53,7 +53,7 @@ from unimo.metrics.codebook import CodebookUsage  # noqa: E402
 from unimo.metrics.motion import MPJPE, PAMPJPE, AccelError  # noqa: E402
 from unimo.tasks.motion_tokenizer import parameter_errors  # noqa: E402
 from unimo.tokenizers import TOKENIZERS  # noqa: E402
-from unimo.tokenizers.loading import export_tokenizer, load_tokenizer  # noqa: E402
+from unimo.tokenizers.loading import export_tokenizer, load_tokenizer, save_atomic  # noqa: E402
 from unimo.tokenizers.motion_augment import perturb_pose  # noqa: E402
 from unimo.tokenizers.motion_losses import MotionLossWeights, body_joints  # noqa: E402
 
@@ -178,9 +178,7 @@ def cached_motions(cache: Path | None, num: int, frames: int, fps: float, first_
         return torch.load(path)
     motions = synthetic_motions(num, frames, fps, first_seed)
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    torch.save(motions, tmp)
-    os.replace(tmp, path)
+    save_atomic(motions, path)
     return motions
 
 

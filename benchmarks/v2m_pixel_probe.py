@@ -42,6 +42,7 @@ from unimo.data.shards.pipeline import clip_pipeline  # noqa: E402
 from unimo.data.shards.reader import TarSamples  # noqa: E402
 from unimo.data.shards.sample import MOTION, VIDEO  # noqa: E402
 from unimo.data.shards.skips import SkipReporter  # noqa: E402
+from unimo.metrics.fid import to_uint8  # noqa: E402
 from unimo.metrics.motion import PAMPJPE  # noqa: E402
 from unimo.metrics.pose_features import frame_trunk  # noqa: E402
 from unimo.tokenizers.base import Tokenizer  # noqa: E402
@@ -100,7 +101,7 @@ def load_split(data: Path, split: str, every: int, round_trip: Tokenizer | None 
             with torch.no_grad():
                 video = reconstruct(round_trip, video[None].to(device), quantize)[0][::every].cpu()
             motion = motion[::every]
-        frames.append(((video + 1) * 127.5).round().to(torch.uint8))
+        frames.append(to_uint8(video))
         motion[:, ORIENT_SLICE] = 0
         motion[:, TRANSL_SLICE] = 0
         with torch.no_grad():

@@ -68,9 +68,10 @@ def export_tokenizer(tokenizer: Tokenizer, path: str | Path,
 
 
 def save_atomic(obj: Any, path: str | os.PathLike) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename: a crash never leaves half a file."""
+    """``torch.save`` to a temporary file beside ``path``, then rename: a crash never leaves half a file, and
+    processes writing the same path at once never share a temporary file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
 
