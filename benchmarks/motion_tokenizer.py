@@ -132,7 +132,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="with --evaluate: also score the real clips played FACTOR times as fast (resampled "
                         "to fps / FACTOR): how much of their error is speed")
     p.add_argument("--evaluate", type=Path, nargs="+", default=None, metavar="EXPORT",
-                   help="score these exported tokenizers (no training); rows are named by file stem")
+                   help="score these exported tokenizers (no training); rows are named by file stem "
+                        "(folder/stem where stems repeat)")
     args = p.parse_args(argv)
     if args.quick:
         args.__dict__.update(steps=min(args.steps, 300), seconds=min(args.seconds, 25.0), batch_size=32,
@@ -373,14 +374,15 @@ def evaluate_exports(args: argparse.Namespace, t0: float) -> dict[str, Any]:
     """Score each ``--evaluate`` export on the same held-out synthetic and real motions as training runs."""
     eval_data = synthetic_motions(args.eval_clips, args.num_frames, args.fps, first_seed=10**6 + args.seed)
     real = real_motions(args.real_dir, args.fps)
+    names = row_names(args.evaluate)
     results: dict[str, Any] = {
         "config": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-                   "evaluate": [str(p) for p in args.evaluate], "main_variant": args.evaluate[0].stem},
+                   "evaluate": [str(p) for p in args.evaluate], "main_variant": names[0]},
         "device": device_name(args.device),
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
         "real_clips": {k: int(v.shape[1]) for k, v in real.items()}, "variants": {},
     }
-    for path in args.evaluate:
+    for path, name in zip(args.evaluate, names, strict=True):
         tokenizer = load_tokenizer(path, map_location=args.device)
         stored = torch.load(path, map_location="cpu", weights_only=False)
         provenance = (stored.get("provenance") if isinstance(stored, dict) else None) or {}
@@ -393,9 +395,15 @@ def evaluate_exports(args: argparse.Namespace, t0: float) -> dict[str, Any]:
         row["real_by_speed"] = {f"x{factor:g}": {stem: evaluate(tokenizer, [m.to(args.device)]) for stem, m in
                                                  real_motions(args.real_dir, args.fps / factor).items()}
                                 for factor in args.real_speeds}
-        results["variants"][path.stem] = row
+        results["variants"][name] = row
         print(f"{path}: synthetic {row['synthetic']} | real {row['real']}", flush=True)
-    return finish(args, results, args.evaluate[0].stem, t0)
+    return finish(args, results, names[0], t0)
+
+
+def row_names(paths: list[Path]) -> list[str]:
+    """Row names for exports: the file stem, or ``folder/stem`` where two exports share a stem."""
+    stems = [p.stem for p in paths]
+    return [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
 
 
 def finish(args: argparse.Namespace, results: dict[str, Any], main_name: str, t0: float) -> dict[str, Any]:
