@@ -149,3 +149,12 @@ def test_dance_spin_longer_than_the_clip_does_not_fail() -> None:
     """Regression: seed 709 drew a spin longer than its 6.4 s clip (rng.uniform with a negative range)."""
     motion = generate_motion(709, 128, 20.0)
     assert len(motion) == 128 and torch.isfinite(motion.to_tensor()).all()
+
+
+def test_people_stand_with_feet_together_and_apart() -> None:
+    # stance width varies per standing segment: narrow (hip-width) and wide (~2x) stances both occur
+    gaps = []
+    for seed in range(12):
+        _, _, joints = _posed(generate_motion(seed, 30, FPS, "idle"))
+        gaps.append(np.linalg.norm(joints[:, 7] - joints[:, 8], axis=-1).mean())  # ankle to ankle, metres
+    assert min(gaps) < 0.25 and max(gaps) > 0.4, gaps

@@ -25,6 +25,20 @@ def _place(rng: np.random.Generator, num_frames: int, fps: float, duration: floa
     return float(rng.uniform(0, max(num_frames / fps - duration, 0.0)))
 
 
+def stand_wide(rng: np.random.Generator, ch: dict[str, np.ndarray]) -> None:
+    """Give a standing primitive a stance width: feet together to well apart, as people stand.
+
+    The primitives alone stand hip-width (ankles ~22 cm apart); the real AMASS clip in ../shared/data/real
+    stands with them ~50 cm apart (hip abduction ~13 deg a side), which the tokenizer trained without wide
+    stances could not reconstruct (it narrowed them by ~13 cm a foot). A constant per segment, so planted feet
+    do not slide (crossfades into another segment move them sideways, as a step would); ``Track.finalize``
+    keeps the soles level.
+    """
+    width = 0.0 if rng.random() < 0.4 else rng.uniform(3, 15)
+    for side in "LR":
+        ch[f"hip_abd_{side}"] = ch[f"hip_abd_{side}"] + width
+
+
 def idle(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
     """Stand: slow weight shifts, breathing, looking around, relaxed arms or hands on hips."""
     t, track = _clock(num_frames, fps), Track.neutral(num_frames, "idle")
@@ -44,6 +58,7 @@ def idle(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
                 np.full(num_frames, -15.0),
             )
             ch[f"elbow_{side}"] = np.full(num_frames, 100.0)
+    stand_wide(rng, ch)
     return track
 
 
@@ -109,6 +124,7 @@ def wave(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
         ch[f"sh_abd_{side}"], ch[f"sh_flex_{side}"] = 85 * e, 90 * e
         ch[f"elbow_{side}"], ch[f"collar_{side}"] = e * (90 + swing), 10 * e
         ch["neck_turn"] = ch["neck_turn"] + (15 if side == "L" else -15) * e
+    stand_wide(rng, ch)
     return track
 
 
@@ -132,6 +148,7 @@ def reach(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
         ch[f"sh_flex_{side}"], ch["spine_flex"], ch["pelvis_pitch"] = 60 * e, 30 * e, 25 * e
         for leg in "LR":
             ch[f"knee_{leg}"], ch[f"hip_flex_{leg}"] = 35 * e, 10 * e
+    stand_wide(rng, ch)
     return track
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from unimo.data.synthetic.actions import GRAVITY, _clock, _place
+from unimo.data.synthetic.actions import GRAVITY, _clock, _place, stand_wide
 from unimo.data.synthetic.curves import envelope, keyframes
 from unimo.data.synthetic.track import Track
 
@@ -136,4 +136,5 @@ def exercise(rng: np.random.Generator, num_frames: int, fps: float) -> Track:
             ch["spine_twist"] = ch["spine_twist"] - sign * 8 * e * punch
     for side in "LR":
         ch[f"knee_{side}"], ch[f"hip_flex_{side}"] = rng.uniform(0, 10) * e, rng.uniform(0, 5) * e
+    stand_wide(rng, ch)
     return track
