@@ -13,13 +13,15 @@ from typing import Any
 
 import torch
 
+from unimo.atomic import temp_beside
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temp file and a rename, so a killed run leaves no half file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = temp_beside(path)
     tmp.write_text(text)
     os.replace(tmp, path)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from common import write_atomic
 
 from unimo.data.synthetic import GENERATOR_VERSION, SynthConfig, generate_clip, generate_motion
 from unimo.render.appearance import sample_appearance
@@ -128,10 +129,7 @@ def write_report(report: dict[str, Any], out: Path) -> None:
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     lines += ["", "Target: >= 200 frames/s at 128 px on a 2-core machine for the whole clip generator."]
     for suffix, text in ((".json", json.dumps(report, indent=2)), (".md", "\n".join(lines) + "\n")):
-        path = out.with_suffix(suffix)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        write_atomic(out.with_suffix(suffix), text)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -22,6 +22,8 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from unimo.atomic import temp_beside
+
 VideoSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 _SIZE_TAG = re.compile(r"unimo:size=(\d+)x(\d+)")
 
@@ -78,7 +80,7 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float, crf: in
     """Write frames to ``path`` as H.264 mp4, atomically; see ``encode_video_bytes`` for the arguments."""
     path = Path(path)
     data = encode_video_bytes(frames, fps, crf=crf, preset=preset, threads=threads)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_beside(path)
     tmp.write_bytes(data)
     tmp.replace(path)
     return path

@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from unimo.atomic import temp_beside
 from unimo.tokenizers.base import TOKENIZERS, Tokenizer
 
 EXPORT_FORMAT = "unimo.tokenizer/1"
@@ -71,7 +72,7 @@ def save_atomic(obj: Any, path: str | os.PathLike) -> None:
     """``torch.save`` to a temporary file beside ``path``, then rename: a crash never leaves half a file, and
     processes writing the same path at once never share a temporary file."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_beside(path)
     torch.save(obj, tmp)
     os.replace(tmp, path)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from unimo.atomic import temp_beside
 from unimo.data.shards.writer import ShardInfo
 
 MANIFEST = "manifest.json"
@@ -30,7 +30,7 @@ def manifest_path(data_dir: str | Path) -> Path:
 def write_manifest(data_dir: str | Path, manifest: dict[str, Any]) -> Path:
     """Write the manifest atomically (temp file, then rename)."""
     path = manifest_path(data_dir)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_beside(path)
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
     return path

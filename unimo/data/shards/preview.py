@@ -11,13 +11,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from unimo.atomic import temp_beside
 from unimo.body.models import default_body_model
 from unimo.body.motion import Motion
 from unimo.data.shards.frames import center_crop, resize_short_side
@@ -86,7 +86,7 @@ def _square(frames: np.ndarray, size: int) -> np.ndarray:
 
 def _write_gif(out: Path, video: np.ndarray, fps: float) -> Path:
     images = [Image.fromarray(frame) for frame in video]
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp = temp_beside(out)
     images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps),
                    loop=0)
     tmp.replace(out)
