@@ -7,6 +7,7 @@ import json
 import pytest
 from shard_compare import assert_same_members, shard_members
 
+from unimo.atomic import temp_beside
 from unimo.data.shards.build import begin_build
 from unimo.data.shards.manifest import read_manifest
 from unimo.data.shards.synth import (
@@ -17,7 +18,6 @@ from unimo.data.shards.synth import (
     synthesize,
     write_synth_shard,
 )
-from unimo.data.shards.writer import temp_path
 
 SPEC = SynthSpec(num_clips=7, num_frames=5, size=16, fps=10.0, seed=3, clips_per_shard=2)
 
@@ -53,7 +53,7 @@ def test_killed_run_resumes_to_identical_output(tmp_path, toy):
     assert shard_names(out) == ["shard-000000.tar", "shard-000001.tar"]
     assert read_manifest(out)["complete"] is False
     # A SIGKILL would also leave the temp file of the shard being written.
-    temp_path(out / "shard-000002.tar").write_bytes(b"half a shard")
+    temp_beside(out / "shard-000002.tar").write_bytes(b"half a shard")
 
     maker.fail_at = None
     resumed = synthesize(out, SPEC, make_clip=maker, progress=False)

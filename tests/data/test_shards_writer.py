@@ -9,6 +9,7 @@ import pytest
 import torch
 from shard_compare import assert_same_members, tar_members
 
+from unimo.atomic import temp_beside
 from unimo.data.shards.manifest import assign_splits, finish_manifest, read_manifest, write_manifest
 from unimo.data.shards.sample import (
     ClipSample,
@@ -18,7 +19,7 @@ from unimo.data.shards.sample import (
     motion_to_npz_bytes,
     sanitize_key,
 )
-from unimo.data.shards.writer import read_shard_info, temp_path, write_shard
+from unimo.data.shards.writer import read_shard_info, write_shard
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_write_shard_is_atomic_and_summarised(tmp_path, make_sample):
     with tarfile.open(path) as tar:
         members = ("camera.json", "meta.json", "motion.npz", "video.mp4")
         assert tar.getnames()[:4] == [f"clip-0.{m}" for m in members]
-    assert not temp_path(path).exists()
+    assert not temp_beside(path).exists()
 
 
 def test_failed_write_leaves_nothing(tmp_path, make_sample):

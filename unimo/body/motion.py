@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from unimo.atomic import temp_beside
+
 NUM_BODY_JOINTS = 21
 NUM_BETAS = 10
 # Channel layout of the flattened (T, 79) representation.
@@ -82,9 +84,10 @@ class Motion:
     def save(self, path: str | Path) -> None:
         """Write an ``.npz`` atomically (temp file, then rename)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **{k: v.detach().cpu().numpy().astype(np.float32) for k, v in self._arrays().items()},
-                 fps=np.float32(self.fps))
+        tmp = temp_beside(path)
+        with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a name
+            np.savez(f, **{k: v.detach().cpu().numpy().astype(np.float32) for k, v in self._arrays().items()},
+                     fps=np.float32(self.fps))
         tmp.replace(path)
 
     @classmethod

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import webdataset as wds
 
+from unimo.atomic import temp_beside
 from unimo.data.shards.sample import META
 
 SHARD_PATTERN = "shard-{:06d}.tar"
-TEMP_SUFFIX = ".tmp"
+TEMP_SUFFIX = ".tmp"  # how unimo.atomic.temp_beside names end
 
 
 @dataclass
@@ -43,11 +44,6 @@ def shard_name(index: int) -> str:
     return SHARD_PATTERN.format(index)
 
 
-def temp_path(path: Path) -> Path:
-    """Return the hidden temp file a shard is written to before its rename."""
-    return path.with_name(f".{path.name}{TEMP_SUFFIX}")
-
-
 def remove_stale_temps(out_dir: Path) -> list[Path]:
     """Delete temp files left by an interrupted run; return them."""
     stale = sorted(out_dir.glob(f".*{TEMP_SUFFIX}"))
@@ -66,7 +62,7 @@ def write_shard(path: Path, samples: Iterable[dict[str, bytes | str]]) -> ShardI
     Returns:
         The shard's summary.
     """
-    tmp = temp_path(path)
+    tmp = temp_beside(path)
     try:
         with open(tmp, "wb") as f:
             # mtime=0 and no auto-encoding: identical samples give identical tar bytes. An int, not 0.0:
