@@ -32,6 +32,7 @@ from unimo.tasks.joint.pipelines import (  # noqa: E402
     load_joint_model,
     set_backbone_precision,
 )
+from unimo.tasks.joint.task import CAPTURE_DECODINGS  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
 
 FIRST_SEED = 900_001  # far from the seeds of any synthetic training set
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--clips", type=int, default=8)
     p.add_argument("--frames", type=int, default=41)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--decodings", nargs="+", default=["greedy", "expected"], choices=["greedy", "expected"])
+    p.add_argument("--decodings", nargs="+", default=["greedy", "expected"], choices=list(CAPTURE_DECODINGS))
     p.add_argument("--out", type=Path, default=None, help="JSON path (default: print only)")
     args = p.parse_args(argv)
     task = load_joint_model(args.ckpt, args.device, "fp32")

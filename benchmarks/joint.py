@@ -61,7 +61,7 @@ from unimo.render.skeleton import render_motion_video  # noqa: E402
 from unimo.render.video_io import write_video  # noqa: E402
 from unimo.reports.video_scores import VideoScores  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
-from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
+from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids, sampled_belief  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.identity import file_sha256  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
@@ -122,6 +122,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--input-noise", type=json.loads, default={},
                    help='JSON {modality: probability} of input-id noise for every variant (JointTask)')
     p.add_argument("--samples", type=int, default=4, help="clips per preview video (0: no previews)")
+    p.add_argument("--capture-samples", type=int, default=8,
+                   help="V2M also scored with capture_decoding='sampled' over this many histories (0: not)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     return p.parse_args()
 
@@ -230,6 +232,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     task = task.to(args.device).eval()
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
+    sampled = capture_metrics("sampled_").to(args.device)  # decode_expected of sampled_belief
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
     scores = VideoScores()  # generated clips against the tokenizer's reconstructions of the real ones
     for batch in test_batches(args, data):
@@ -244,6 +247,12 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 metrics.update(body_joints(pred.float()), truth)
                 soft = task.motion_tokenizer.decode_expected(probs, num_frames=frames)
                 expected.update(body_joints(soft.float()), truth)
+                if args.capture_samples:
+                    generator = torch.Generator(args.device).manual_seed(seen)
+                    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step,
+                                            args.capture_samples, generator)
+                    mean = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
+                    sampled.update(body_joints(mean.float()), truth)
                 if samples_to is not None and seen == 0:
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])
                     write_preview(samples_to.with_name(samples_to.name + "_v2m.mp4"), seen_video,
@@ -269,6 +278,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     if "V2MLayout" in task.mixture.layouts:
         out.update({k: float(v) for k, v in metrics.compute().items()})
         out.update({k: float(v) for k, v in expected.compute().items()})
+        if args.capture_samples:
+            out.update({k: float(v) for k, v in sampled.compute().items()})
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
     if i2vm_nll:
@@ -401,7 +412,7 @@ def write_results(args: argparse.Namespace, out_dir: Path, results: dict[str, An
                   timings: dict[str, float]) -> None:
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     v2m_keys = ("mpjpe_mm", "pa_mpjpe_mm", "w_mpjpe100_mm", "wa_mpjpe100_mm", "accel_error_mm",
-                "expected_mpjpe_mm", "expected_pa_mpjpe_mm")
+                "expected_mpjpe_mm", "expected_pa_mpjpe_mm", "sampled_mpjpe_mm", "sampled_pa_mpjpe_mm")
     i2vm = {n: {"i2vm_test_nll": r.get("i2vm_test_nll"), **_distribution_scores(r),
                 "consistency_mpjpe_mm": r.get("consistency_mpjpe_mm"),
                 "generated_clips": r.get("generated_clips")}
@@ -424,12 +435,13 @@ def markdown(report: dict[str, Any]) -> str:
     title = f"# Joint model (device: {report['device']}, {report['train_minutes']:.1f} min training in all)"
     lines = [title, "",
              "| variant | steps | V2M MPJPE mm | PA-MPJPE mm | WA-MPJPE100 mm | accel mm | expected-code "
-             "MPJPE mm | expected-code PA-MPJPE mm | I2VM test NLL | consistency MPJPE mm | pose_fid | "
-             "pose_fvd |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "MPJPE mm | expected-code PA-MPJPE mm | sampled-history MPJPE mm | sampled-history PA-MPJPE "
+             "mm | I2VM test NLL | consistency MPJPE mm | pose_fid | pose_fvd |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in report["runs"].items():
         keys = ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "expected_mpjpe_mm",
-                "expected_pa_mpjpe_mm", "i2vm_test_nll", "consistency_mpjpe_mm", "pose_fid", "pose_fvd")
+                "expected_pa_mpjpe_mm", "sampled_mpjpe_mm", "sampled_pa_mpjpe_mm", "i2vm_test_nll",
+                "consistency_mpjpe_mm", "pose_fid", "pose_fvd")
         cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.2f}" for k in keys)
         lines.append(f"| {name} | {r['steps']} | {cells} |")
     blind = next((r for r in report["runs"].values() if "blind_pa_mpjpe_mm" in r), None)

@@ -77,6 +77,11 @@ def test_generate_and_capture_end_to_end(tmp_path: Path, tiny_joint_checkpoint: 
     expected = Motion.load(tmp_path / "cap_expected" / "motion.npz").to_tensor()
     assert expected.shape == captured.to_tensor().shape and torch.isfinite(expected).all()
     assert not torch.allclose(expected, captured.to_tensor())  # a tiny model's distributions are not one-hot
+    main(["capture", str(tiny_joint_checkpoint), "--video", str(tmp_path / "in.mp4"), "--out",
+          str(tmp_path / "cap_sampled"), "--device", "cpu", "--decoding", "sampled", "--samples", "2"])
+    sampled = Motion.load(tmp_path / "cap_sampled" / "motion.npz").to_tensor()
+    assert sampled.shape == expected.shape and torch.isfinite(sampled).all()
+    assert not torch.allclose(sampled, expected)  # the later ids' beliefs follow sampled histories
 
 
 def test_capture_names_an_unreadable_video(tmp_path: Path, tiny_joint_checkpoint: Path) -> None:

@@ -1,4 +1,4 @@
-"""V2M capture with the model's distributions: greedy ids, expected-code decoding."""
+"""V2M capture with the model's distributions: greedy ids, expected-code and sampled-history decoding."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from token_samples import VOCAB_SIZES
 
 from unimo.backbones import BACKBONES
 from unimo.tasks.joint import JointTask
-from unimo.tasks.joint.inference import capture_with_probs
+from unimo.tasks.joint.inference import capture_with_probs, sampled_belief
 
 
 def tiny_task(tokenizers: dict[str, Path], **task_args) -> JointTask:
@@ -44,5 +44,39 @@ def test_expected_decoding_decodes_the_distributions(tokenizers) -> None:
 
 
 def test_capture_decoding_is_checked(tokenizers) -> None:
-    with pytest.raises(ValueError, match="capture_decoding: expected 'greedy' or 'expected', got 'mean'"):
+    with pytest.raises(ValueError, match="capture_decoding: expected one of 'greedy', 'expected', 'sampled', "
+                                         "got 'mean'"):
         tiny_task(tokenizers, capture_decoding="mean")
+    with pytest.raises(ValueError, match="capture_samples: expected an integer >= 1, got 0"):
+        tiny_task(tokenizers, capture_decoding="sampled", capture_samples=0)
+
+
+def test_sampled_belief_averages_sampled_histories(tokenizers) -> None:
+    task = tiny_task(tokenizers)
+    layout, video_ids = task.mixture.get("V2MLayout"), torch.randint(0, VOCAB_SIZES["video"], (2, 5, 4, 4))
+    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step, 4,
+                            torch.Generator().manual_seed(0))
+    assert belief.shape == (2, 5 * task.motion_per_step, task.motion_tokenizer.vocab_size)
+    assert torch.allclose(belief.sum(-1), torch.ones(belief.shape[:2]))
+    # one sample is one temperature-1 history with the same random stream
+    one = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step, 1,
+                         torch.Generator().manual_seed(0))
+    _, probs = capture_with_probs(task.backbone, layout, video_ids, task.motion_per_step, temperature=1.0,
+                                  generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(one, probs)
+    # the first id has no history: its distribution is the same in every sample, and greedy's
+    _, greedy = capture_with_probs(task.backbone, layout, video_ids, task.motion_per_step)
+    assert torch.allclose(belief[:, 0], greedy[:, 0], atol=1e-6)
+    assert not torch.allclose(belief[:, 1:], greedy[:, 1:], atol=1e-4)  # later ids see sampled histories
+
+
+def test_sampled_capture_is_seeded_and_decodes_the_belief(tokenizers) -> None:
+    task = tiny_task(tokenizers, capture_decoding="sampled", capture_samples=3)
+    video_ids = torch.randint(0, VOCAB_SIZES["video"], (2, 5, 4, 4))
+    first = task.capture(video_ids, 17)
+    assert torch.equal(first, task.capture(video_ids, 17))  # the same video gives the same motion
+    belief = sampled_belief(task.backbone, task.mixture.get("V2MLayout"), video_ids, task.motion_per_step, 3,
+                            torch.Generator().manual_seed(task.hparams.seed))
+    assert torch.allclose(first, task.motion_tokenizer.decode_expected(belief, num_frames=17))
+    task.set_capture_decoding("sampled", samples=5)
+    assert task.capture_samples == 5 and not torch.allclose(task.capture(video_ids, 17), first)

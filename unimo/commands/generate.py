@@ -52,7 +52,8 @@ def generate(ckpt: str, *, image: str, out: str = "generated", num_frames: int =
 
 @subcommand("capture")
 def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto",
-            decoding: str | None = None, precision: str = "auto", window_batch: int = 8) -> None:
+            decoding: str | None = None, samples: int | None = None, precision: str = "auto",
+            window_batch: int = 8) -> None:
     """Capture the SMPL-X motion of the person in a video (V2M), one motion frame per video frame.
 
     Any length (sliding windows), resolution and frame rate (resampled to the model's and back). Writes
@@ -63,8 +64,11 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
         video: Input video file (anything PyAV/FFmpeg reads).
         out: Output folder (created).
         device: "auto", "cpu" or "cuda".
-        decoding: "greedy" (argmax motion ids) or "expected" (expected code under the model's distribution,
-            often closer to the truth when the model is unsure); default: the checkpoint's setting.
+        decoding: "greedy" (argmax motion ids), "expected" (expected code under the model's distribution,
+            often closer to the truth when the model is unsure) or "sampled" (the same over ``samples``
+            sampled motion histories: the mean motion under the model's belief, ``samples`` times the
+            work); default: the checkpoint's setting.
+        samples: Histories sampled per window by "sampled" decoding; default: the checkpoint's setting.
         precision: Backbone weights: "auto" (bf16 on CUDA, fp32 on CPU), "fp32" or "bf16".
         window_batch: Sliding windows captured together (lower it if memory is short).
     """
@@ -78,8 +82,8 @@ def capture(ckpt: str, *, video: str, out: str = "captured", device: str = "auto
     task = load_joint_model(ckpt, device, precision)
     # Shrunk while decoding (the model sees 64 px, the overlay 128): 1080p frames take ~70x less memory.
     frames, fps = read_video(video, max_short_side=max(128, int(clip_spec(task)["size"])))
-    if decoding is not None:
-        task.set_capture_decoding(decoding)
+    if decoding is not None or samples is not None:
+        task.set_capture_decoding(decoding or task.capture_decoding, samples)
     motion = capture_from_video(task, frames, fps, window_batch, progress=True)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,25 @@ def capture_with_probs(backbone: Backbone, layout: Layout, video_ids: torch.Tens
 
 
 @torch.no_grad()
+def sampled_belief(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, motion_per_step: int,
+                   num_samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Return the model's distribution over each motion id ``(B, t*s, V)``, averaged over ``num_samples``
+    motion histories sampled at temperature 1.
+
+    Greedy-history distributions (``capture_with_probs``) are conditioned on one guessed history: when the
+    video leaves the pose uncertain, a wrong early guess pulls every later id with it. Averaging over sampled
+    histories estimates each id's marginal instead, so ``decode_expected`` of it approaches the mean motion
+    under the model's belief, which is what a joint-error metric rewards.
+    """
+    if num_samples < 1:
+        raise ValueError(f"sampled_belief: num_samples must be >= 1, got {num_samples}")
+    repeated = video_ids.repeat_interleave(num_samples, dim=0)  # (B*K, t, h, w)
+    _, probs = capture_with_probs(backbone, layout, repeated, motion_per_step, temperature=1.0,
+                                  generator=generator)
+    return probs.unflatten(0, (video_ids.shape[0], num_samples)).mean(1)  # (B, t*s, V)
+
+
+@torch.no_grad()
 def generate_ids(backbone: Backbone, layout: Layout, first_frame_ids: torch.Tensor, num_steps: int,
                  motion_per_step: int, temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None, generator: torch.Generator | None = None,

@@ -20,7 +20,7 @@ from torchmetrics import MetricCollection
 
 from unimo.backbones.base import Backbone
 from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError
-from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step
+from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step, sampled_belief
 from unimo.tasks.joint.input_noise import check_input_noise, noisy_inputs
 from unimo.tasks.joint.mixture import LayoutMixture
 from unimo.tokenizers.base import Tokenizer
@@ -30,6 +30,7 @@ from unimo.tokenizers.motion_losses import body_joints
 
 CAPTURE_LAYOUT = "V2MLayout"
 GENERATE_LAYOUT = "I2VMLayout"
+CAPTURE_DECODINGS = ("greedy", "expected", "sampled")
 WRAPPER_SEGMENTS = ("_fsdp_wrapped_module.", "_checkpoint_wrapped_module.", "_orig_mod.")
 
 
@@ -85,8 +86,12 @@ class JointTask(L.LightningModule):
         top_k: Top-k of I2VM sampling in validation.
         capture_decoding: How V2M capture turns the model's motion predictions into SMPL-X: ``"greedy"``
             decodes the argmax ids; ``"expected"`` decodes the expected code vector under the predicted
-            distribution of each id (``decode_expected``; the ids fed back stay greedy). Used by
-            validation/test, ``unimo capture`` and I2VM consistency.
+            distribution of each id (``decode_expected``; the ids fed back stay greedy); ``"sampled"``
+            decodes the expected code under each id's distribution averaged over ``capture_samples``
+            sampled motion histories (``sampled_belief``: the mean motion under the model's belief, at
+            ``capture_samples`` times the decoding work). Used by validation/test, ``unimo capture`` and
+            I2VM consistency.
+        capture_samples: Motion histories sampled per clip by ``capture_decoding="sampled"``.
         seed: Seed of the layout schedule and of validation sampling.
         input_noise: ``{modality: probability}``: in training, each input id of that modality is replaced by
             a random id with this probability, targets unchanged (``unimo.tasks.joint.input_noise``), e.g.
@@ -97,8 +102,8 @@ class JointTask(L.LightningModule):
                  motion_tokenizer: Tokenizer | str, layouts: dict[str, float] | None = None,
                  lr: float = 3e-4, weight_decay: float = 0.1,
                  warmup_steps: int = 200, val_capture_batches: int = 4, val_generate_batches: int = 1,
-                 top_k: int | None = 100, capture_decoding: str = "greedy", seed: int = 0,
-                 input_noise: dict[str, float] | None = None) -> None:
+                 top_k: int | None = 100, capture_decoding: str = "greedy", capture_samples: int = 8,
+                 seed: int = 0, input_noise: dict[str, float] | None = None) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.backbone = backbone
@@ -111,7 +116,7 @@ class JointTask(L.LightningModule):
         self._id_ranges = {"video": self.video_tokenizer.vocab_size,
                            "motion": self.motion_tokenizer.vocab_size}
         check_input_noise(self.input_noise, self._id_ranges)
-        self.set_capture_decoding(capture_decoding)
+        self.set_capture_decoding(capture_decoding, capture_samples)
         self.clip_spec: dict[str, float] = {}  # frames/size/fps seen in training; inference reuses them
         self.capture_metrics = capture_metrics("val/")
         self.consistency = MPJPE()
@@ -243,19 +248,29 @@ class JointTask(L.LightningModule):
         """Decode video ids ``(B, t, h, w)`` to ``(B, num_frames, 3, H, W)`` in ``[-1, 1]``."""
         return self.video_tokenizer.decode(video_ids)[:, :num_frames].float()
 
-    def set_capture_decoding(self, mode: str) -> None:
-        """Choose ``"greedy"`` or ``"expected"`` capture decoding (see the class arguments)."""
-        if mode not in ("greedy", "expected"):
-            raise ValueError(f"capture_decoding: expected 'greedy' or 'expected', got {mode!r}")
-        if mode == "expected" and not hasattr(self.motion_tokenizer, "decode_expected"):
-            raise ValueError(f"capture_decoding='expected' needs a motion tokenizer with decode_expected; "
+    def set_capture_decoding(self, mode: str, samples: int | None = None) -> None:
+        """Choose ``"greedy"``, ``"expected"`` or ``"sampled"`` capture decoding (see the class arguments);
+        ``samples`` replaces ``capture_samples`` when given."""
+        if mode not in CAPTURE_DECODINGS:
+            raise ValueError(f"capture_decoding: expected one of {', '.join(map(repr, CAPTURE_DECODINGS))}, "
+                             f"got {mode!r}")
+        if mode != "greedy" and not hasattr(self.motion_tokenizer, "decode_expected"):
+            raise ValueError(f"capture_decoding={mode!r} needs a motion tokenizer with decode_expected; "
                              f"{type(self.motion_tokenizer).__name__} has none")
-        self.capture_decoding = mode
+        samples = self.hparams.capture_samples if samples is None else samples
+        if not isinstance(samples, int) or samples < 1:
+            raise ValueError(f"capture_samples: expected an integer >= 1, got {samples!r}")
+        self.capture_decoding, self.capture_samples = mode, samples
 
     def capture(self, video_ids: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Return SMPL-X motion ``(B, num_frames, 79)`` captured from video ids ``(B, t, h, w)``."""
-        ids, probs = capture_with_probs(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids,
-                                        self.motion_per_step)
+        layout = self.mixture.get(CAPTURE_LAYOUT)
+        if self.capture_decoding == "sampled":  # seeded: the same video gives the same motion
+            generator = torch.Generator(video_ids.device).manual_seed(self.hparams.seed)
+            probs = sampled_belief(self.backbone, layout, video_ids, self.motion_per_step,
+                                   self.capture_samples, generator)
+            return self.motion_tokenizer.decode_expected(probs, num_frames=num_frames)
+        ids, probs = capture_with_probs(self.backbone, layout, video_ids, self.motion_per_step)
         if self.capture_decoding == "expected":
             return self.motion_tokenizer.decode_expected(probs, num_frames=num_frames)
         return self.motion_tokenizer.decode(ids, num_frames=num_frames)
