@@ -122,8 +122,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--input-noise", type=json.loads, default={},
                    help='JSON {modality: probability} of input-id noise for every variant (JointTask)')
     p.add_argument("--samples", type=int, default=4, help="clips per preview video (0: no previews)")
-    p.add_argument("--capture-samples", type=int, default=8,
-                   help="V2M also scored with capture_decoding='sampled' over this many histories (0: not)")
+    p.add_argument("--capture-samples", type=int, nargs="*", default=[8],
+                   help="V2M also scored with capture_decoding='sampled' over each of these numbers of "
+                        "histories (the first as sampled_*, others as sampled<N>_*; none: not scored)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     return p.parse_args()
 
@@ -222,6 +223,11 @@ def reference_scores(args: argparse.Namespace, task: JointTask, data: TokenShard
     return {k: float(v) for metric in (floor, blind) for k, v in metric.compute().items()}
 
 
+def sampled_prefix(args: argparse.Namespace, num_samples: int) -> str:
+    """Metric prefix of sampled-history decoding with ``num_samples`` histories."""
+    return "sampled_" if num_samples == args.capture_samples[0] else f"sampled{num_samples}_"
+
+
 @torch.no_grad()
 def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
              judge: JointTask | None, samples_to: Path | None = None) -> dict[str, Any]:
@@ -232,7 +238,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     task = task.to(args.device).eval()
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
-    sampled = capture_metrics("sampled_").to(args.device)  # decode_expected of sampled_belief
+    # decode_expected of sampled_belief, per number of sampled histories
+    sampled = {k: capture_metrics(sampled_prefix(args, k)).to(args.device) for k in args.capture_samples}
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
     scores = VideoScores()  # generated clips against the tokenizer's reconstructions of the real ones
     for batch in test_batches(args, data):
@@ -247,12 +254,12 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 metrics.update(body_joints(pred.float()), truth)
                 soft = task.motion_tokenizer.decode_expected(probs, num_frames=frames)
                 expected.update(body_joints(soft.float()), truth)
-                if args.capture_samples:
+                for k, metric in sampled.items():
                     generator = torch.Generator(args.device).manual_seed(seen)
-                    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step,
-                                            args.capture_samples, generator)
+                    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step, k,
+                                            generator)
                     mean = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
-                    sampled.update(body_joints(mean.float()), truth)
+                    metric.update(body_joints(mean.float()), truth)
                 if samples_to is not None and seen == 0:
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])
                     write_preview(samples_to.with_name(samples_to.name + "_v2m.mp4"), seen_video,
@@ -278,8 +285,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     if "V2MLayout" in task.mixture.layouts:
         out.update({k: float(v) for k, v in metrics.compute().items()})
         out.update({k: float(v) for k, v in expected.compute().items()})
-        if args.capture_samples:
-            out.update({k: float(v) for k, v in sampled.compute().items()})
+        for metric in sampled.values():
+            out.update({k: float(v) for k, v in metric.compute().items()})
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
     if i2vm_nll:
