@@ -12,7 +12,9 @@ scratch for the same number of steps (capped by ``--seconds``) on the same windo
 truth), with the same frozen tokenizers, then evaluated on the held-out test shards:
 
 * V2M: greedy capture of each test clip, decoded to SMPL-X; MPJPE / PA-MPJPE / W-MPJPE100 / WA-MPJPE100 /
-  acceleration error of body-model joints against ground truth (``unimo.metrics.motion``).
+  acceleration error of body-model joints against ground truth (``unimo.metrics.motion``); the same for
+  expected-code decoding of the greedy run (``expected_*``) and for sampled-history decoding
+  (``sampled_*``, ``--capture-samples``), next to a blind baseline and the tokenizer's floor.
 * I2VM: teacher-forced next-token loss of test sequences (video and motion, nats/token), and sampled
   generation from each test clip's first frame; motion-video consistency = MPJPE between the generated
   motion and what the V2M-only model captures from the generated video (the same independent judge for
