@@ -15,11 +15,10 @@ from pathlib import Path
 
 import webdataset as wds
 
-from unimo.atomic import temp_beside
+from unimo.atomic import TEMP_SUFFIX, temp_beside
 from unimo.data.shards.sample import META
 
 SHARD_PATTERN = "shard-{:06d}.tar"
-TEMP_SUFFIX = ".tmp"  # how unimo.atomic.temp_beside names end
 
 
 @dataclass
