@@ -451,7 +451,8 @@ def markdown(report: dict[str, Any]) -> str:
         keys = ("mpjpe_mm", "pa_mpjpe_mm", "wa_mpjpe100_mm", "accel_error_mm", "expected_mpjpe_mm",
                 "expected_pa_mpjpe_mm", "sampled_mpjpe_mm", "sampled_pa_mpjpe_mm", "i2vm_test_nll",
                 "consistency_mpjpe_mm", "pose_fid", "pose_fvd")
-        cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.2f}" for k in keys)
+        digits = {"pose_fid": 4, "pose_fvd": 4}  # these Frechet distances are ~0.003: 2 decimals show 0.00
+        cells = " | ".join("-" if r.get(k) is None else f"{r[k]:.{digits.get(k, 2)}f}" for k in keys)
         lines.append(f"| {name} | {r['steps']} | {cells} |")
     blind = next((r for r in report["runs"].values() if "blind_pa_mpjpe_mm" in r), None)
     if blind is not None:
