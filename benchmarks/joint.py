@@ -106,9 +106,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--steps", type=int, default=3000, help="training steps per variant (same for all)")
     p.add_argument("--seconds", type=float, default=150.0, help="wall-clock safety cap per variant")
-    p.add_argument("--select", choices=["last", "best"], default="last",
-                   help="score the weights after the last step, or those with the lowest validation loss "
-                        "(mean over the variant's layouts, checked every --val-every steps)")
+    p.add_argument("--select", choices=["last", "best", "best-per-task"], default="last",
+                   help="score the weights after the last step, those with the lowest validation loss (mean "
+                        "over the variant's layouts, checked every --val-every steps), or each task with the "
+                        "weights of its own lowest validation loss (a multi-task variant is then scored as "
+                        "if one checkpoint per task were kept)")
     p.add_argument("--val-every", type=int, default=100, help="steps between validations (--select best)")
     p.add_argument("--val-batches", type=int, default=8, help="validation batches per check (--select best)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -146,27 +148,49 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
 
 class KeepBestBackbone(L.Callback):
     """Keep (in memory) the backbone weights with the lowest mean validation loss over the task's layouts,
-    so an overfitting variant is scored where it was best, not where the time ran out."""
+    so an overfitting variant is scored where it was best, not where the time ran out; ``per_task``: also
+    those with the lowest validation loss of each layout (tasks of a joint model overfit at different steps).
+    """
 
-    def __init__(self) -> None:
-        self.best_loss, self.best_step, self.history = float("inf"), -1, []
-        self.best_state: dict[str, torch.Tensor] | None = None
+    def __init__(self, per_task: bool = False) -> None:
+        self.per_task = per_task
+        self.history: list[tuple[int, float]] = []  # (step, mean validation loss)
+        self.layout_history: list[tuple[int, dict[str, float]]] = []
+        self.best: dict[str, tuple[float, int, dict[str, torch.Tensor]]] = {}  # key: "mean" or a layout
 
     def on_validation_end(self, trainer: L.Trainer, task: JointTask) -> None:
         if trainer.sanity_checking:
             return
-        losses = [trainer.callback_metrics[f"val/{name}/loss"] for name in task.mixture.layouts]
-        loss = float(torch.stack([v.float() for v in losses]).mean())
-        self.history.append((trainer.global_step, round(loss, 4)))
-        if loss < self.best_loss:
-            self.best_loss, self.best_step = loss, trainer.global_step
-            weights = task.backbone.state_dict()
-            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in weights.items()}
+        losses = {name: float(trainer.callback_metrics[f"val/{name}/loss"]) for name in task.mixture.layouts}
+        mean = sum(losses.values()) / len(losses)
+        self.history.append((trainer.global_step, round(mean, 4)))
+        self.layout_history.append((trainer.global_step, {k: round(v, 4) for k, v in losses.items()}))
+        for key, loss in {"mean": mean, **(losses if self.per_task else {})}.items():
+            if loss < self.best.get(key, (float("inf"),))[0]:
+                weights = task.backbone.state_dict()
+                state = {k: v.detach().to("cpu", copy=True) for k, v in weights.items()}
+                self.best[key] = (loss, trainer.global_step, state)
+
+    def selected(self) -> dict[str | None, dict[str, torch.Tensor]]:
+        """The weights to score: ``{None: mean-best}``, or per task ``{layout name: its best}``."""
+        if self.per_task and len(self.best) > 2:  # "mean" and at least two layouts
+            return {key: state for key, (_, _, state) in self.best.items() if key != "mean"}
+        return {None: self.best["mean"][2]} if "mean" in self.best else {}
+
+    def stats(self) -> dict[str, Any]:
+        loss, step, _ = self.best["mean"]
+        out = {"selected_step": step, "selected_val_loss": loss, "val_history": self.history}
+        if len(self.best) > 2:
+            out["selected_step_per_task"] = {k: s for k, (_, s, _) in self.best.items() if k != "mean"}
+            out["val_history_per_layout"] = self.layout_history
+        return out
 
 
-def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
-          budget_scale: float = 1.0) -> dict[str, Any]:
-    best = KeepBestBackbone() if args.select == "best" else None
+def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule, budget_scale: float = 1.0,
+          ) -> tuple[dict[str, Any], dict[str | None, dict[str, torch.Tensor]]]:
+    """Train ``task``; return its training stats and the backbone weights to score (``KeepBestBackbone``;
+    ``{}``: the weights it ends with)."""
+    best = KeepBestBackbone(per_task=args.select == "best-per-task") if args.select != "last" else None
     validation = ({"val_check_interval": args.val_every, "check_val_every_n_epoch": None,
                    "limit_val_batches": args.val_batches, "num_sanity_val_steps": 0} if best
                   else {"limit_val_batches": 0})
@@ -180,10 +204,9 @@ def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
     start = time.perf_counter()
     trainer.fit(task, datamodule=data)
     stats: dict[str, Any] = {"steps": trainer.global_step, "train_seconds": time.perf_counter() - start}
-    if best is not None and best.best_state is not None:
-        task.backbone.load_state_dict(best.best_state)
-        stats.update(selected_step=best.best_step, selected_val_loss=best.best_loss, val_history=best.history)
-    return stats
+    if best is None or not best.best:
+        return stats, {}
+    return {**stats, **best.stats()}, best.selected()
 
 
 def test_batches(args: argparse.Namespace, data: TokenShardDataModule) -> Iterator[dict[str, Any]]:
@@ -232,12 +255,16 @@ def sampled_prefix(args: argparse.Namespace, num_samples: int) -> str:
 
 @torch.no_grad()
 def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
-             judge: JointTask | None, samples_to: Path | None = None) -> dict[str, Any]:
+             judge: JointTask | None, samples_to: Path | None = None, only: str | None = None
+             ) -> dict[str, Any]:
     """Score V2M capture and I2VM generation of ``task`` on the test split.
 
     ``samples_to``: path prefix of the preview videos of the first test batch (None: none written).
+    ``only``: score only this layout's task (``"V2MLayout"`` or ``"I2VMLayout"``).
     """
     task = task.to(args.device).eval()
+    scores_v2m, scores_i2vm = (name in task.mixture.layouts and only in (None, name)
+                               for name in ("V2MLayout", "I2VMLayout"))
     metrics, consistency = capture_metrics("").to(args.device), MPJPE().to(args.device)
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
     # decode_expected of sampled_belief, per number of sampled histories
@@ -249,7 +276,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
             video_ids, motion_ids = task.tokenize(batch)
             canonical = task.canonical(batch["motion"].float())  # where decoded motion lives
             truth = body_joints(canonical)
-            if "V2MLayout" in task.mixture.layouts:
+            if scores_v2m:
                 layout, frames = task.mixture.get("V2MLayout"), batch["motion"].shape[1]
                 ids, probs = capture_with_probs(task.backbone, layout, video_ids, task.motion_per_step)
                 pred = task.motion_tokenizer.decode(ids, num_frames=frames)  # greedy, as task.capture
@@ -269,7 +296,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 v2m_nll.append(float(task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]))
                 if same_ids is None:  # CUDA-graph decoding against the plain KV cache, first batch
                     same_ids = _graph_agreement(task, video_ids)
-            if "I2VMLayout" in task.mixture.layouts:
+            if scores_i2vm:
                 seq = task.mixture.get("I2VMLayout").arrange(video_ids, motion_ids)
                 i2vm_nll.append(float(task.backbone.loss(seq)["loss"]))
                 if judge is not None and generated < args.generate_clips:
@@ -284,7 +311,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                     generated += gen_video.shape[0]
         seen += video_ids.shape[0]
     out: dict[str, Any] = {"eval_clips": seen}
-    if "V2MLayout" in task.mixture.layouts:
+    if scores_v2m:
         out.update({k: float(v) for k, v in metrics.compute().items()})
         out.update({k: float(v) for k, v in expected.compute().items()})
         for metric in sampled.values():
@@ -393,11 +420,16 @@ def main() -> None:
     for name in args.variants:
         torch.manual_seed(0)
         task = build_task(args, VARIANTS[name], vocab, video_levels)
-        stats = train(args, task, data, VARIANTS[name].get("budget_scale", 1.0))
+        stats, selected = train(args, task, data, VARIANTS[name].get("budget_scale", 1.0))
         judge = task if name == "v2m_only" else judge
         samples_to = out_dir / "joint_samples" / name if args.samples else None
         references = references or reference_scores(args, task, data, blind_probs)
-        results[name] = {**stats, **evaluate(args, task, data, judge, samples_to), **references}
+        scores: dict[str, Any] = {}
+        for only, state in (selected or {None: None}).items():  # one pass per set of selected weights
+            if state is not None:
+                task.backbone.load_state_dict(state)
+            scores.update(evaluate(args, task, data, judge, samples_to, only))
+        results[name] = {**stats, **scores, **references}
         print(name, json.dumps(results[name]), flush=True)
         write_results(args, out_dir, results, timings)  # after every variant: a killed run keeps results
 
