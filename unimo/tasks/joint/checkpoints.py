@@ -1,9 +1,10 @@
 """``BestPerTaskCheckpoint``: one best checkpoint per task of a multi-task model.
 
-The tasks of one model overfit at different steps (H100, benchmarks/results/joint.md: V2M's validation loss is
-lowest near step 800 while I2VM's still falls at 2000), so a single monitored metric keeps weights that are a
-compromise. This callback keeps, for every ``val/<Layout>/loss`` the module logs, the checkpoint where that loss
-was lowest: ``best-<Layout>.ckpt``. It follows whatever layouts the run trains, so overlays need no edits.
+The tasks of one model overfit at different rates (H100, benchmarks/results/joint.md, session 15: V2M-only's
+validation loss is lowest at step 800 of 2302, I2VM-only's at 1100 of 1560), so one monitored metric keeps
+weights that are a compromise. This callback keeps, for every ``val/<Layout>/loss`` the module logs, the
+checkpoint where that loss was lowest: ``best-<Layout>.ckpt``. It follows the layouts the run trains, so
+overlays need no edits.
 """
 
 from __future__ import annotations
