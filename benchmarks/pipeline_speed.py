@@ -6,8 +6,10 @@ its weights are untrained, which does not change the speed: capture and generati
 schedule (no early stop), so the work per clip is the same for any weights.
 
 - capture: ``capture_from_video`` on a synthetic clip of ``--seconds`` seconds at ``--fps`` (sliding windows
-  of the training clip length, greedy V2M decoding with the KV cache, stitching, resampling), batch 1. The
+  of the training clip length, V2M decoding with the KV cache, stitching, resampling), batch 1. The
   figure is frames of motion per second of wall time, to compare with the video's own fps (real time).
+  ``--decoding`` picks the V2M decoding (default greedy, as every figure before session 15; the main job's
+  config now uses ``sampled`` over 8 histories: pass ``--decoding sampled --samples 8`` to time that).
 - generate: ``generate_from_image`` of one training-length clip (top-k sampling, KV cache), seconds per clip.
 
 Each figure is the median of ``--repeats`` timed runs after one untimed warm-up run.
@@ -32,6 +34,7 @@ from unimo.tasks.joint.pipelines import (
     generate_from_image,
     set_backbone_precision,
 )
+from unimo.tasks.joint.task import CAPTURE_DECODINGS
 
 ASSETS = Path(__file__).resolve().parents[1] / "unimo" / "assets" / "tokenizers"
 MAIN_JOB = {"dim": 256, "num_layers": 6, "num_heads": 4}  # configs/joint.yaml
@@ -62,10 +65,12 @@ def median_seconds(work, repeats: int, device: torch.device) -> float:
 
 
 def bench_pipelines(size: str, seconds: float, fps: float, repeats: int, device: torch.device,
-                    precision: str = "auto", window_batch: int = 8) -> dict:
+                    precision: str = "auto", window_batch: int = 8, decoding: str = "greedy",
+                    samples: int = 8) -> dict:
     """Time capture and generation end to end for one backbone size, as the CLI runs them (no autocast;
     the backbone's weights in ``precision``, see ``set_backbone_precision``)."""
     task = set_backbone_precision(build_task(size, device), precision)
+    task.set_capture_decoding(decoding, samples)
     num_frames = int(DEFAULT_CLIP["num_frames"])
     clip = generate_clip(seed=0, num_frames=round(seconds * fps), size=int(DEFAULT_CLIP["size"]), fps=fps)
     capture_s = median_seconds(lambda: capture_from_video(task, clip.frames, fps, window_batch), repeats,
@@ -79,7 +84,8 @@ def bench_pipelines(size: str, seconds: float, fps: float, repeats: int, device:
             "capture_realtime_factor": frames / capture_s / fps, "i2vm_frames_per_clip": num_frames,
             "i2vm_seconds_per_clip": generate_s,
             "backbone_dtype": str(next(task.backbone.parameters()).dtype).removeprefix("torch."),
-            "window_batch": window_batch}
+            "window_batch": window_batch, "capture_decoding": decoding,
+            **({"capture_samples": samples} if decoding == "sampled" else {})}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,6 +98,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
                    help="backbone weights, as `unimo capture --precision` (auto: bf16 on CUDA)")
     p.add_argument("--window_batch", type=int, default=8, help="as `unimo capture --window_batch`")
+    p.add_argument("--decoding", default="greedy", choices=list(CAPTURE_DECODINGS),
+                   help="V2M decoding, as `unimo capture --decoding`")
+    p.add_argument("--samples", type=int, default=8, help="histories of --decoding sampled")
     return p.parse_args(argv)
 
 
@@ -101,7 +110,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     runs = []
     for size in args.sizes:
         runs.append(bench_pipelines(size, args.seconds, args.fps, args.repeats, torch.device(args.device),
-                                    args.precision, args.window_batch))
+                                    args.precision, args.window_batch, args.decoding, args.samples))
         print(runs[-1], file=sys.stderr, flush=True)
     return runs
 
