@@ -63,6 +63,7 @@ from unimo.render.skeleton import render_motion_video  # noqa: E402
 from unimo.render.video_io import write_video  # noqa: E402
 from unimo.reports.video_scores import VideoScores  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
+from unimo.tasks.joint.calibration import calibrate  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids, sampled_belief  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.identity import file_sha256  # noqa: E402
@@ -129,6 +130,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--capture-samples", type=int, nargs="*", default=[8],
                    help="V2M also scored with capture_decoding='sampled' over each of these numbers of "
                         "histories (the first as sampled_*, others as sampled<N>_*; none: not scored)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="also score expected-code and sampled-history capture with the belief temperature "
+                        "fitted on --val-batches validation batches (calibrated_*; "
+                        "unimo.tasks.joint.calibration)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     return p.parse_args()
 
@@ -248,6 +253,26 @@ def reference_scores(args: argparse.Namespace, task: JointTask, data: TokenShard
     return {k: float(v) for metric in (floor, blind) for k, v in metric.compute().items()}
 
 
+def fitted_temperature(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
+                       ) -> tuple[float, dict[str, float]]:
+    """Fit V2M's belief temperature on the first ``args.val_batches`` validation batches."""
+    def batches() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for i, batch in enumerate(data.val_dataloader()):
+            if i >= args.val_batches:
+                return
+            on_device = {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
+            with _autocast(args):
+                yield task.tokenize(on_device)
+    with _autocast(args):
+        return calibrate(task.backbone, task.mixture.get("V2MLayout"), batches())
+
+
+def tempered(probs: torch.Tensor, temperature: float) -> torch.Tensor:
+    """``softmax(logits / T)`` from ``softmax(logits)``: ``probs ** (1 / T)``, renormalised."""
+    powered = probs.clamp_min(1e-30) ** (1.0 / temperature)
+    return powered / powered.sum(-1, keepdim=True)
+
+
 def sampled_prefix(args: argparse.Namespace, num_samples: int) -> str:
     """Metric prefix of sampled-history decoding with ``num_samples`` histories."""
     return "sampled_" if num_samples == args.capture_samples[0] else f"sampled{num_samples}_"
@@ -270,6 +295,12 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     # decode_expected of sampled_belief, per number of sampled histories
     sampled = {k: capture_metrics(sampled_prefix(args, k)).to(args.device) for k in args.capture_samples}
     i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
+    calibration: dict[str, float] = {}
+    if args.calibrate and scores_v2m:
+        temperature, fit = fitted_temperature(args, task, data)
+        calibration = {"belief_temperature": temperature, **{f"val_v2m_{k}": v for k, v in fit.items()}}
+        calibrated = {"expected": capture_metrics("calibrated_expected_").to(args.device),
+                      "sampled": capture_metrics("calibrated_sampled_").to(args.device)}
     scores = VideoScores()  # generated clips against the tokenizer's reconstructions of the real ones
     for batch in test_batches(args, data):
         with _autocast(args):
@@ -289,6 +320,16 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                                             generator)
                     mean = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
                     metric.update(body_joints(mean.float()), truth)
+                if calibration:
+                    temperature = calibration["belief_temperature"]
+                    belief = tempered(probs, temperature)
+                    calibrated_soft = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
+                    calibrated["expected"].update(body_joints(calibrated_soft.float()), truth)
+                    generator = torch.Generator(args.device).manual_seed(seen)
+                    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step,
+                                            (args.capture_samples or [8])[0], generator, temperature)
+                    mean = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
+                    calibrated["sampled"].update(body_joints(mean.float()), truth)
                 if samples_to is not None and seen == 0:
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])
                     write_preview(samples_to.with_name(samples_to.name + "_v2m.mp4"), seen_video,
@@ -314,8 +355,9 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     if scores_v2m:
         out.update({k: float(v) for k, v in metrics.compute().items()})
         out.update({k: float(v) for k, v in expected.compute().items()})
-        for metric in sampled.values():
+        for metric in (*sampled.values(), *(calibrated.values() if calibration else ())):
             out.update({k: float(v) for k, v in metric.compute().items()})
+        out.update(calibration)
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
     if i2vm_nll:

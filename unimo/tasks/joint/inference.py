@@ -26,12 +26,16 @@ def capture_ids(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, mot
 @torch.no_grad()
 def capture_with_probs(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, motion_per_step: int,
                        temperature: float = 0.0, generator: torch.Generator | None = None,
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
+                       belief_temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Return motion ids ``(B, t*s)`` and the model's distribution over each of them ``(B, t*s, V)``.
 
     The layout must generate exactly the motion ids it returns (V2M: every generated id is motion).
-    The distributions feed ``decode_expected`` of the motion tokenizer.
+    The distributions (softmax of the logits divided by ``belief_temperature``, e.g. one fitted by
+    ``unimo.tasks.joint.calibration``) feed ``decode_expected`` of the motion tokenizer; ``temperature``
+    is that of the ids fed back (0: greedy).
     """
+    if belief_temperature <= 0:
+        raise ValueError(f"belief_temperature: expected > 0, got {belief_temperature}")
     b, t, h, w = video_ids.shape
     grid = TokenGrid(num_steps=t, height=h, width=w, motion_per_step=motion_per_step)
     prompt = layout.prompt(video_ids, None, grid)
@@ -41,15 +45,16 @@ def capture_with_probs(backbone: Backbone, layout: Layout, video_ids: torch.Tens
     steps = list(decode_steps(backbone, prompt, schedule, temperature=temperature, generator=generator))
     full = torch.cat([prompt.input_ids, torch.stack([token for _, token in steps], dim=1)], dim=1)
     _, motion_ids = layout.parse(full, grid)
-    probs = torch.stack([logits.float().softmax(-1) for logits, _ in steps], dim=1)  # (B, t*s, V)
+    probs = torch.stack([(logits.float() / belief_temperature).softmax(-1) for logits, _ in steps], dim=1)
     return motion_ids, probs
 
 
 @torch.no_grad()
 def sampled_belief(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, motion_per_step: int,
-                   num_samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
+                   num_samples: int, generator: torch.Generator | None = None, temperature: float = 1.0,
+                   ) -> torch.Tensor:
     """Return the model's distribution over each motion id ``(B, t*s, V)``, averaged over ``num_samples``
-    motion histories sampled at temperature 1.
+    motion histories sampled at ``temperature`` (the distributions at the same temperature).
 
     Greedy-history distributions (``capture_with_probs``) are conditioned on one guessed history: when the
     video leaves the pose uncertain, a wrong early guess pulls every later id with it. Averaging over sampled
@@ -59,8 +64,8 @@ def sampled_belief(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, 
     if num_samples < 1:
         raise ValueError(f"sampled_belief: num_samples must be >= 1, got {num_samples}")
     repeated = video_ids.repeat_interleave(num_samples, dim=0)  # (B*K, t, h, w)
-    _, probs = capture_with_probs(backbone, layout, repeated, motion_per_step, temperature=1.0,
-                                  generator=generator)
+    _, probs = capture_with_probs(backbone, layout, repeated, motion_per_step, temperature=temperature,
+                                  generator=generator, belief_temperature=temperature)
     return probs.unflatten(0, (video_ids.shape[0], num_samples)).mean(1)  # (B, t*s, V)
 
 
