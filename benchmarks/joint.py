@@ -107,11 +107,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--steps", type=int, default=3000, help="training steps per variant (same for all)")
     p.add_argument("--seconds", type=float, default=150.0, help="wall-clock safety cap per variant")
-    p.add_argument("--select", choices=["last", "best", "best-per-task"], default="last",
+    p.add_argument("--select", choices=["last", "best", "best-per-task", "best-mpjpe"], default="last",
                    help="score the weights after the last step, those with the lowest validation loss (mean "
-                        "over the variant's layouts, checked every --val-every steps), or each task with the "
+                        "over the variant's layouts, checked every --val-every steps), each task with the "
                         "weights of its own lowest validation loss (a multi-task variant is then scored as "
-                        "if one checkpoint per task were kept)")
+                        "if one checkpoint per task were kept), or as best-per-task but V2M by its lowest "
+                        "validation capture MPJPE (sampled histories, --val-capture-batches batches)")
+    p.add_argument("--val-capture-batches", type=int, default=2, help="with --select best-mpjpe")
     p.add_argument("--val-every", type=int, default=100, help="steps between validations (--select best)")
     p.add_argument("--val-batches", type=int, default=8, help="validation batches per check (--select best)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -141,12 +143,16 @@ def parse_args() -> argparse.Namespace:
 def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[str, int],
                video_levels: list[int]) -> JointTask:
     digits = {"code_levels": {"video": video_levels}} if variant.get("digits") else {}
+    by_mpjpe = args.select == "best-mpjpe" and "V2MLayout" in variant["layouts"]
     backbone = BACKBONES.build(variant.get("backbone", "GPTBackbone"), vocab_sizes=vocab, dim=args.dim,
                                num_layers=args.num_layers, num_heads=args.num_heads, dropout=args.dropout,
                                **digits)
     return JointTask(backbone=backbone, video_tokenizer=str(args.tokenizers_dir / "video.pt"),
                      motion_tokenizer=str(args.tokenizers_dir / "motion.pt"), layouts=variant["layouts"],
-                     lr=args.lr, weight_decay=0.1, warmup_steps=100, val_capture_batches=0,
+                     lr=args.lr, weight_decay=0.1, warmup_steps=100,
+                     val_capture_batches=args.val_capture_batches if by_mpjpe else 0,
+                     capture_decoding="sampled" if by_mpjpe else "greedy",
+                     capture_samples=(args.capture_samples or [8])[0],
                      val_generate_batches=0,
                      input_noise={**args.input_noise, **variant.get("input_noise", {})})
 
@@ -157,8 +163,8 @@ class KeepBestBackbone(L.Callback):
     those with the lowest validation loss of each layout (tasks of a joint model overfit at different steps).
     """
 
-    def __init__(self, per_task: bool = False) -> None:
-        self.per_task = per_task
+    def __init__(self, per_task: bool = False, v2m_by_mpjpe: bool = False) -> None:
+        self.per_task, self.v2m_by_mpjpe = per_task or v2m_by_mpjpe, v2m_by_mpjpe
         self.history: list[tuple[int, float]] = []  # (step, mean validation loss)
         self.layout_history: list[tuple[int, dict[str, float]]] = []
         self.best: dict[str, tuple[float, int, dict[str, torch.Tensor]]] = {}  # key: "mean" or a layout
@@ -169,6 +175,8 @@ class KeepBestBackbone(L.Callback):
         losses = {name: float(trainer.callback_metrics[f"val/{name}/loss"]) for name in task.mixture.layouts}
         mean = sum(losses.values()) / len(losses)
         self.history.append((trainer.global_step, round(mean, 4)))
+        if self.v2m_by_mpjpe and "V2MLayout" in losses:  # the V2M weights are chosen by capture error
+            losses["V2MLayout"] = float(trainer.callback_metrics["val/mpjpe_mm"])
         self.layout_history.append((trainer.global_step, {k: round(v, 4) for k, v in losses.items()}))
         for key, loss in {"mean": mean, **(losses if self.per_task else {})}.items():
             if loss < self.best.get(key, (float("inf"),))[0]:
@@ -178,14 +186,14 @@ class KeepBestBackbone(L.Callback):
 
     def selected(self) -> dict[str | None, dict[str, torch.Tensor]]:
         """The weights to score: ``{None: mean-best}``, or per task ``{layout name: its best}``."""
-        if self.per_task and len(self.best) > 2:  # "mean" and at least two layouts
+        if self.v2m_by_mpjpe or (self.per_task and len(self.best) > 2):  # "mean" and 2+ layouts
             return {key: state for key, (_, _, state) in self.best.items() if key != "mean"}
         return {None: self.best["mean"][2]} if "mean" in self.best else {}
 
     def stats(self) -> dict[str, Any]:
         loss, step, _ = self.best["mean"]
         out = {"selected_step": step, "selected_val_loss": loss, "val_history": self.history}
-        if len(self.best) > 2:
+        if self.v2m_by_mpjpe or len(self.best) > 2:
             out["selected_step_per_task"] = {k: s for k, (_, s, _) in self.best.items() if k != "mean"}
             out["val_history_per_layout"] = self.layout_history
         return out
@@ -195,7 +203,8 @@ def train(args: argparse.Namespace, task: JointTask, data: TokenShardDataModule,
           ) -> tuple[dict[str, Any], dict[str | None, dict[str, torch.Tensor]]]:
     """Train ``task``; return its training stats and the backbone weights to score (``KeepBestBackbone``;
     ``{}``: the weights it ends with)."""
-    best = KeepBestBackbone(per_task=args.select == "best-per-task") if args.select != "last" else None
+    per_task, by_mpjpe = args.select == "best-per-task", args.select == "best-mpjpe"
+    best = KeepBestBackbone(per_task, by_mpjpe) if args.select != "last" else None
     validation = ({"val_check_interval": args.val_every, "check_val_every_n_epoch": None,
                    "limit_val_batches": args.val_batches, "num_sanity_val_steps": 0} if best
                   else {"limit_val_batches": 0})
