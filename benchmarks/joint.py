@@ -57,6 +57,7 @@ from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
 from unimo.data.shards.frames import video_to_uint8  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
+from unimo.layouts.base import Layout  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.metrics.pose_features import SHIPPED_POSE_FEATURES  # noqa: E402
 from unimo.render.skeleton import render_motion_video  # noqa: E402
@@ -230,8 +231,12 @@ def test_batches(args: argparse.Namespace, data: TokenShardDataModule) -> Iterat
     for batch in data.test_dataloader():
         if seen >= args.eval_clips:
             return
-        yield {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
+        yield on_device(args, batch)
         seen += len(batch["motion"])
+
+
+def on_device(args: argparse.Namespace, batch: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
 
 
 def _autocast(args: argparse.Namespace) -> torch.autocast:
@@ -269,10 +274,8 @@ def fitted_temperature(args: argparse.Namespace, task: JointTask, data: TokenSha
         for i, batch in enumerate(data.val_dataloader()):
             if i >= args.val_batches:
                 return
-            on_device = {k: v.to(args.device) if torch.is_tensor(v) else v for k, v in batch.items()}
-            with _autocast(args):
-                yield task.tokenize(on_device)
-    with _autocast(args):
+            yield task.tokenize(on_device(args, batch))
+    with _autocast(args):  # the batches are tokenized lazily, inside this context
         return calibrate(task.backbone, task.mixture.get("V2MLayout"), batches())
 
 
@@ -280,6 +283,15 @@ def tempered(probs: torch.Tensor, temperature: float) -> torch.Tensor:
     """``softmax(logits / T)`` from ``softmax(logits)``: ``probs ** (1 / T)``, renormalised."""
     powered = probs.clamp_min(1e-30) ** (1.0 / temperature)
     return powered / powered.sum(-1, keepdim=True)
+
+
+def sampled_capture(task: JointTask, layout: Layout, video_ids: torch.Tensor, num_frames: int,
+                    num_samples: int, seed: int, temperature: float = 1.0) -> torch.Tensor:
+    """``decode_expected`` of ``sampled_belief`` over ``num_samples`` histories drawn with ``seed``."""
+    generator = torch.Generator(video_ids.device).manual_seed(seed)
+    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step, num_samples, generator,
+                            temperature)
+    return task.motion_tokenizer.decode_expected(belief, num_frames=num_frames)
 
 
 def sampled_prefix(args: argparse.Namespace, num_samples: int) -> str:
@@ -324,20 +336,15 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 soft = task.motion_tokenizer.decode_expected(probs, num_frames=frames)
                 expected.update(body_joints(soft.float()), truth)
                 for k, metric in sampled.items():
-                    generator = torch.Generator(args.device).manual_seed(seen)
-                    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step, k,
-                                            generator)
-                    mean = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
+                    mean = sampled_capture(task, layout, video_ids, frames, k, seen)
                     metric.update(body_joints(mean.float()), truth)
                 if calibration:
                     temperature = calibration["belief_temperature"]
                     belief = tempered(probs, temperature)
                     calibrated_soft = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
                     calibrated["expected"].update(body_joints(calibrated_soft.float()), truth)
-                    generator = torch.Generator(args.device).manual_seed(seen)
-                    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step,
-                                            (args.capture_samples or [8])[0], generator, temperature)
-                    mean = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
+                    mean = sampled_capture(task, layout, video_ids, frames, (args.capture_samples or [8])[0],
+                                           seen, temperature)
                     calibrated["sampled"].update(body_joints(mean.float()), truth)
                 if samples_to is not None and seen == 0:
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])

@@ -20,6 +20,11 @@ from unimo.layouts.sequence import Modality, TokenSequence
 from unimo.registry import Registry
 
 
+def trained_mask(seq: TokenSequence, modality: str) -> torch.Tensor:
+    """Positions ``(B, N)`` whose next-token target is trained and of ``modality`` (e.g. ``"motion"``)."""
+    return seq.loss_mask & (seq.target_modality_ids == int(Modality.from_key(modality)))
+
+
 class Backbone(nn.Module, ABC):
     """Predict next-token logits over a mixed-modality sequence."""
 
@@ -81,10 +86,9 @@ class Backbone(nn.Module, ABC):
         an exact zero that still touches its head, so DDP sees every parameter used.
         """
         h = self.hidden(seq.input_ids, seq.modality_ids, seq.positions)  # (B, N, D)
-        target_modality = seq.target_modality_ids  # (B, N)
         sums, counts = {}, {}
         for key in self.head_modalities:
-            mine = seq.loss_mask & (target_modality == int(Modality.from_key(key)))  # (B, N)
+            mine = trained_mask(seq, key)  # (B, N)
             sums[key] = self._ce_sum(h[mine], seq.targets[mine], key)  # h[mine]: (K, D)
             counts[key] = mine.sum()
         headless = int(seq.loss_mask.sum()) - int(sum(counts.values()))

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 import torch
 import torch.nn.functional as F
 
-from unimo.backbones.base import Backbone
-from unimo.layouts.base import Layout, Modality
+from unimo.backbones.base import Backbone, trained_mask
+from unimo.layouts.base import Layout
 
 TEMPERATURE_GRID = torch.exp(torch.linspace(math.log(0.25), math.log(16.0), 121))  # ~3.5% apart
 
@@ -28,7 +28,7 @@ def motion_logits(backbone: Backbone, layout: Layout, video_ids: torch.Tensor, m
     targets ``(K,)``."""
     seq = layout.arrange(video_ids, motion_ids)
     hidden = backbone.hidden(seq.input_ids, seq.modality_ids, seq.positions)
-    trained = seq.loss_mask & (seq.target_modality_ids == int(Modality.MOTION))
+    trained = trained_mask(seq, "motion")
     return backbone.head(hidden[trained], "motion").float(), seq.targets[trained]
 
 
