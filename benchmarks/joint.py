@@ -57,7 +57,6 @@ from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
 from unimo.data.shards.frames import video_to_uint8  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
-from unimo.layouts.base import Layout  # noqa: E402
 from unimo.metrics.motion import MPJPE  # noqa: E402
 from unimo.metrics.pose_features import SHIPPED_POSE_FEATURES  # noqa: E402
 from unimo.render.skeleton import render_motion_video  # noqa: E402
@@ -65,7 +64,7 @@ from unimo.render.video_io import write_video  # noqa: E402
 from unimo.reports.video_scores import VideoScores  # noqa: E402
 from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.calibration import calibrate  # noqa: E402
-from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids, sampled_belief  # noqa: E402
+from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
 from unimo.tokenizers.identity import file_sha256  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
@@ -285,15 +284,6 @@ def tempered(probs: torch.Tensor, temperature: float) -> torch.Tensor:
     return powered / powered.sum(-1, keepdim=True)
 
 
-def sampled_capture(task: JointTask, layout: Layout, video_ids: torch.Tensor, num_frames: int,
-                    num_samples: int, seed: int, temperature: float = 1.0) -> torch.Tensor:
-    """``decode_expected`` of ``sampled_belief`` over ``num_samples`` histories drawn with ``seed``."""
-    generator = torch.Generator(video_ids.device).manual_seed(seed)
-    belief = sampled_belief(task.backbone, layout, video_ids, task.motion_per_step, num_samples, generator,
-                            temperature)
-    return task.motion_tokenizer.decode_expected(belief, num_frames=num_frames)
-
-
 def sampled_prefix(args: argparse.Namespace, num_samples: int) -> str:
     """Metric prefix of sampled-history decoding with ``num_samples`` histories."""
     return "sampled_" if num_samples == args.capture_samples[0] else f"sampled{num_samples}_"
@@ -336,15 +326,15 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                 soft = task.motion_tokenizer.decode_expected(probs, num_frames=frames)
                 expected.update(body_joints(soft.float()), truth)
                 for k, metric in sampled.items():
-                    mean = sampled_capture(task, layout, video_ids, frames, k, seen)
+                    mean = task.sampled_capture(video_ids, frames, k, seed=seen)
                     metric.update(body_joints(mean.float()), truth)
                 if calibration:
                     temperature = calibration["belief_temperature"]
                     belief = tempered(probs, temperature)
                     calibrated_soft = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
                     calibrated["expected"].update(body_joints(calibrated_soft.float()), truth)
-                    mean = sampled_capture(task, layout, video_ids, frames, (args.capture_samples or [8])[0],
-                                           seen, temperature)
+                    mean = task.sampled_capture(video_ids, frames, (args.capture_samples or [8])[0],
+                                                seed=seen, temperature=temperature)
                     calibrated["sampled"].update(body_joints(mean.float()), truth)
                 if samples_to is not None and seen == 0:
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])

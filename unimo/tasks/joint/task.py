@@ -264,16 +264,21 @@ class JointTask(L.LightningModule):
 
     def capture(self, video_ids: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Return SMPL-X motion ``(B, num_frames, 79)`` captured from video ids ``(B, t, h, w)``."""
-        layout = self.mixture.get(CAPTURE_LAYOUT)
         if self.capture_decoding == "sampled":  # seeded: the same video gives the same motion
-            generator = torch.Generator(video_ids.device).manual_seed(self.hparams.seed)
-            probs = sampled_belief(self.backbone, layout, video_ids, self.motion_per_step,
-                                   self.capture_samples, generator)
-            return self.motion_tokenizer.decode_expected(probs, num_frames=num_frames)
-        ids, probs = capture_with_probs(self.backbone, layout, video_ids, self.motion_per_step)
+            return self.sampled_capture(video_ids, num_frames, self.capture_samples, self.hparams.seed)
+        ids, probs = capture_with_probs(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids,
+                                        self.motion_per_step)
         if self.capture_decoding == "expected":
             return self.motion_tokenizer.decode_expected(probs, num_frames=num_frames)
         return self.motion_tokenizer.decode(ids, num_frames=num_frames)
+
+    def sampled_capture(self, video_ids: torch.Tensor, num_frames: int, num_samples: int, seed: int,
+                        temperature: float = 1.0) -> torch.Tensor:
+        """``decode_expected`` of ``sampled_belief`` over ``num_samples`` histories drawn with ``seed``."""
+        generator = torch.Generator(video_ids.device).manual_seed(seed)
+        belief = sampled_belief(self.backbone, self.mixture.get(CAPTURE_LAYOUT), video_ids,
+                                self.motion_per_step, num_samples, generator, temperature)
+        return self.motion_tokenizer.decode_expected(belief, num_frames=num_frames)
 
     def configure_gradient_clipping(self, optimizer: torch.optim.Optimizer,
                                     gradient_clip_val: float | None = None,
