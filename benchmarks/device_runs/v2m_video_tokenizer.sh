@@ -3,6 +3,8 @@
 # so its V2M-only figures are the baseline. Argument: a folder holding video.pt (carry it) and, optionally,
 # motion.pt; without one the shipped motion tokenizer is used, which keeps the carried tree small.
 # Env: T (call seconds), TRAIN_S (training seconds per variant, default 75), VARIANTS, SELECT.
+# Carried size: tree (~25 MiB) + .whl (~35 MiB) + the folder must stay under 64 MiB; with an 8 MiB video.pt, move the
+# shipped unimo/assets/tokenizers/video.pt (not used here) out of the tree for the call and back after it.
 . benchmarks/device_runs/env.sh
 TOK=${1:?folder with video.pt and optionally motion.pt}
 [ -f $TOK/motion.pt ] || cp unimo/assets/tokenizers/motion.pt $TOK/
