@@ -118,6 +118,25 @@ def test_refuses_other_tokenizers_in_an_existing_folder(token_dir, tiny_shards, 
         tokenize_shards(token_dir, spec, progress=False)
 
 
+def test_copied_tokenizers_and_a_moved_source_resume_the_build(tmp_path, token_dir, tiny_shards,
+                                                                tokenizers) -> None:
+    # Paths are where, not what: the identity also holds each file's hash and the source manifest's hash.
+    out, source = tmp_path / "tokens", tmp_path / "moved_source"
+    shutil.copytree(token_dir, out)
+    shutil.copytree(tiny_shards, source)
+    copies = {name: tmp_path / "copies" / f"{name}.pt" for name in ("video", "motion")}
+    for name, path in copies.items():
+        path.parent.mkdir(exist_ok=True)
+        shutil.copy(tokenizers[name], path)
+    shards = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.glob("shard-*.tar")}
+    manifest = tokenize_shards(out, tiny_spec(source, copies, stride=4), progress=False)
+    assert manifest["complete"] and manifest == read_manifest(token_dir)  # nothing rebuilt or rewritten
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.glob("shard-*.tar")} == shards
+    copies["motion"].write_bytes(tokenizers["motion_other"].read_bytes())  # same path, other weights: refused
+    with pytest.raises(ValueError, match="different config.*tokenizers.motion.f"):
+        tokenize_shards(out, tiny_spec(source, copies, stride=4), progress=False)
+
+
 @pytest.mark.parametrize("change, error, message", [
     ({"num_frames": 16}, ValueError, r"num_frames must be 1 \+ k \* 4"),
     ({"num_frames": 29}, ValueError, "clips have at most 24 frames"),

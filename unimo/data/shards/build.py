@@ -1,7 +1,9 @@
 """Resumable shard builds: check a rerun continues the same build, list what is left, write the manifest.
 
 Shared by ``synthesize`` and ``pack_pairs``. A build is identified by its ``source`` dict (the full config
-that determines the shard bytes); rerunning with the same source resumes, with another one refuses.
+that determines the shard bytes); rerunning with the same source resumes, with another one refuses. Keys
+named in ``where_keys`` say where an input lay, not what it held (a build whose source also records the
+content's hash): they are kept in the manifest but not compared, so moved or copied inputs still resume.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from unimo.data.shards.sample import json_bytes
 from unimo.data.shards.writer import read_shard_info, remove_stale_temps, shard_name
 
 
-def begin_build(out_dir: Path, source: dict[str, Any], num_shards: int) -> tuple[list[int], dict | None]:
-    """Prepare ``out_dir`` for a build of ``num_shards`` shards.
+def begin_build(out_dir: Path, source: dict[str, Any], num_shards: int,
+                where_keys: frozenset[str] = frozenset()) -> tuple[list[int], dict | None]:
+    """Prepare ``out_dir`` for a build of ``num_shards`` shards; ``where_keys`` (any depth) are not compared.
 
     Returns:
         ``(pending shard indices, the finished manifest if there is nothing left to do else None)``.
@@ -29,9 +32,10 @@ def begin_build(out_dir: Path, source: dict[str, Any], num_shards: int) -> tuple
     old = read_manifest(out_dir)
     if old is None and any(out_dir.glob("shard-*.tar")):
         raise ValueError(f"{out_dir}: holds shards but no manifest.json; use an empty folder")
-    if old is not None and old.get("source") != source:
-        raise ValueError(f"{out_dir}: holds shards built with a different config "
-                         f"({_differences(old.get('source', {}), source)}); use another --out or delete it")
+    if old is not None and _without(old.get("source"), where_keys) != _without(source, where_keys):
+        differences = _differences(_without(old.get("source", {}), where_keys), _without(source, where_keys))
+        raise ValueError(f"{out_dir}: holds shards built with a different config ({differences}); "
+                         "use another --out or delete it")
     remove_stale_temps(out_dir)
     pending = [i for i in range(num_shards) if not (out_dir / shard_name(i)).is_file()]
     if old is not None and old.get("complete") and not pending:
@@ -55,6 +59,13 @@ def finish_build(out_dir: Path, source: dict[str, Any], num_shards: int, val_fra
         manifest["splits"], manifest["splits_overlap"] = splits, len(named) > len(set(named))
     write_manifest(out_dir, manifest)
     return manifest
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    """``value`` with the dict entries named ``keys`` removed at every depth."""
+    if not isinstance(value, dict):
+        return value
+    return {k: _without(v, keys) for k, v in value.items() if k not in keys}
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> str:

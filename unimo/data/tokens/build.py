@@ -104,7 +104,7 @@ def tokenize_shards(out_dir: str | Path, spec: TokenizeSpec, progress: bool = Tr
     check_windows(video_tokenizer, motion_tokenizer, spec, source_manifest)
     names = [shard["name"] for shard in source_manifest["shards"]]
     identity = build_identity(spec, source_manifest, video_tokenizer, motion_tokenizer)
-    pending, done = begin_build(out_dir, identity, len(names))
+    pending, done = begin_build(out_dir, identity, len(names), where_keys=WHERE_KEYS)
     if done is not None:
         return done
     runner = TokenizerRunner(video_tokenizer, motion_tokenizer, spec.device)
@@ -137,6 +137,11 @@ def read_source(source_dir: Path) -> dict[str, Any]:
         raise ValueError(f"{manifest_path(source_dir)}: already token shards; tokenize the raw folder "
                          f"{manifest['source'].get('source_dir')}")
     return manifest
+
+
+# Paths in the identity that have a content hash beside them (tokenizer files: file_sha256 and fingerprint;
+# the source folder: source_manifest_sha256): a copied tokenizer or a moved source folder resumes the build.
+WHERE_KEYS = frozenset({"file", "source_dir"})
 
 
 def build_identity(spec: TokenizeSpec, source_manifest: dict[str, Any], video_tokenizer: Tokenizer,
