@@ -32,10 +32,11 @@ def begin_build(out_dir: Path, source: dict[str, Any], num_shards: int,
     old = read_manifest(out_dir)
     if old is None and any(out_dir.glob("shard-*.tar")):
         raise ValueError(f"{out_dir}: holds shards but no manifest.json; use an empty folder")
-    if old is not None and _without(old.get("source"), where_keys) != _without(source, where_keys):
-        differences = _differences(_without(old.get("source", {}), where_keys), _without(source, where_keys))
-        raise ValueError(f"{out_dir}: holds shards built with a different config ({differences}); "
-                         "use another --out or delete it")
+    if old is not None:
+        built, wanted = _without(old.get("source", {}), where_keys), _without(source, where_keys)
+        if built != wanted:
+            raise ValueError(f"{out_dir}: holds shards built with a different config "
+                             f"({_differences(built, wanted)}); use another --out or delete it")
     remove_stale_temps(out_dir)
     pending = [i for i in range(num_shards) if not (out_dir / shard_name(i)).is_file()]
     if old is not None and old.get("complete") and not pending:
