@@ -10,7 +10,8 @@ TOK=${1:?folder with video.pt and optionally motion.pt}
 [ -f $TOK/motion.pt ] || cp unimo/assets/tokenizers/motion.pt $TOK/
 mkdir -p /tmp/vout
 ( nvidia-smi --query-gpu=name --format=csv; git log -1 --format=%H; sha256sum $TOK/*.pt ) > $OUT/v2m_tok.log 2>&1
-timeout ${T:-560} python3 benchmarks/joint.py --device cuda --tokenizers-dir $TOK --token-dir /tmp/tokens_$(basename $TOK) \
+timeout ${T:-560} python3 benchmarks/joint.py --device cuda --tokenizers-dir $TOK --data-dir /tmp/joint_data_10000 \
+  --token-dir /tmp/tokens_$(basename $TOK) \
   --clips 10000 --clip-frames 21 --fill 0.8 0.95 --workers 15 --seconds ${TRAIN_S:-75} --eval-clips 256 --generate-clips 0 \
   --select ${SELECT:-best} --val-every 100 --val-batches 8 --samples 2 --variants ${VARIANTS:-v2m_only v2m_only_noise} \
   --out-dir /tmp/vout >> $OUT/v2m_tok.log 2>&1
