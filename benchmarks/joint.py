@@ -137,7 +137,9 @@ def parse_args() -> argparse.Namespace:
                         "fitted on --val-batches validation batches (calibrated_*; "
                         "unimo.tasks.joint.calibration)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
-    return p.parse_args()
+    args = p.parse_args()
+    args.histories = (args.capture_samples or [8])[0]  # JointTask's capture_samples, also when none are scored
+    return args
 
 
 def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[str, int],
@@ -152,7 +154,7 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
                      lr=args.lr, weight_decay=0.1, warmup_steps=100,
                      val_capture_batches=args.val_capture_batches if by_mpjpe else 0,
                      capture_decoding="sampled" if by_mpjpe else "greedy",
-                     capture_samples=(args.capture_samples or [8])[0],
+                     capture_samples=args.histories,
                      val_generate_batches=0,
                      input_noise={**args.input_noise, **variant.get("input_noise", {})})
 
@@ -333,7 +335,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                     belief = tempered(probs, temperature)
                     calibrated_soft = task.motion_tokenizer.decode_expected(belief, num_frames=frames)
                     calibrated["expected"].update(body_joints(calibrated_soft.float()), truth)
-                    mean = task.sampled_capture(video_ids, frames, (args.capture_samples or [8])[0],
+                    mean = task.sampled_capture(video_ids, frames, args.histories,
                                                 seed=seen, temperature=temperature)
                     calibrated["sampled"].update(body_joints(mean.float()), truth)
                 if samples_to is not None and seen == 0:
