@@ -53,7 +53,7 @@ from common import git_commit, id_frequencies, token_windows  # noqa: E402
 
 from unimo.backbones import BACKBONES  # noqa: E402
 from unimo.body.motion import Motion  # noqa: E402
-from unimo.data.datamodules import TokenShardDataModule  # noqa: E402
+from unimo.data.datamodules import SyntheticStreamDataModule, TokenShardDataModule  # noqa: E402
 from unimo.data.shards.frames import video_to_uint8  # noqa: E402
 from unimo.data.shards.synth import SynthSpec, synthesize  # noqa: E402
 from unimo.data.tokens import TokenizeSpec, tokenize_shards  # noqa: E402
@@ -86,6 +86,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # 20% of input motion ids replaced by random ids in training (JointTask(input_noise=...))
     "v2m_only_noise": {"layouts": {"V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
     "joint_noise": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
+    # trained on fresh synthetic clips made during training (SyntheticStreamDataModule, another seed than the
+    # fixed set), through a replay buffer of their ids (JointTask(replay=...)); validated/tested as the others
+    "v2m_only_stream": {"layouts": {"V2MLayout": 1.0}, "stream": True},
+    "joint_stream": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "stream": True},
 }
 
 
@@ -137,8 +141,12 @@ def parse_args() -> argparse.Namespace:
                         "fitted on --val-batches validation batches (calibrated_*; "
                         "unimo.tasks.joint.calibration)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
+    p.add_argument("--stream-batch", type=int, default=8,
+                   help="*_stream variants: fresh clips per training step (the rest of --batch-size is "
+                        "replayed from the ids of the last --replay-capacity clips)")
+    p.add_argument("--replay-capacity", type=int, default=16384, help="*_stream variants: clips kept")
     args = p.parse_args()
-    args.histories = (args.capture_samples or [8])[0]  # JointTask's capture_samples, also when none are scored
+    args.histories = (args.capture_samples or [8])[0]  # JointTask capture_samples, also if none is scored
     return args
 
 
@@ -156,7 +164,16 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
                      capture_decoding="sampled" if by_mpjpe else "greedy",
                      capture_samples=args.histories,
                      val_generate_batches=0,
-                     input_noise={**args.input_noise, **variant.get("input_noise", {})})
+                     input_noise={**args.input_noise, **variant.get("input_noise", {})},
+                     replay={"capacity": args.replay_capacity, "batch_size": args.batch_size}
+                     if variant.get("stream") else None)
+
+
+def stream_data(args: argparse.Namespace, held_out: TokenShardDataModule) -> SyntheticStreamDataModule:
+    """Fresh clips for training (seed 1001; the fixed set is seed 1), ``held_out`` for validation/test."""
+    spec = SynthSpec(num_frames=args.clip_frames, size=args.size, fps=20.0, seed=1001, fill=args.fill)
+    return SyntheticStreamDataModule(spec, eval_data=held_out, window=args.num_frames,
+                                     batch_size=args.stream_batch, num_workers=max(1, args.workers - 1))
 
 
 class KeepBestBackbone(L.Callback):
@@ -470,7 +487,8 @@ def main() -> None:
     for name in args.variants:
         torch.manual_seed(0)
         task = build_task(args, VARIANTS[name], vocab, video_levels)
-        stats, selected = train(args, task, data, VARIANTS[name].get("budget_scale", 1.0))
+        train_data = stream_data(args, data) if VARIANTS[name].get("stream") else data
+        stats, selected = train(args, task, train_data, VARIANTS[name].get("budget_scale", 1.0))
         judge = task if name == "v2m_only" else judge
         samples_to = out_dir / "joint_samples" / name if args.samples else None
         references = references or reference_scores(args, task, data, blind_probs)

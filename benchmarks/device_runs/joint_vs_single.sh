@@ -7,7 +7,7 @@ T=${1:-560}
 T0=$(date +%s)
 mkdir -p /tmp/jout
 ( nvidia-smi --query-gpu=name --format=csv; git log -1 --format=%H ) > $OUT/joint.log 2>&1
-timeout $T python3 benchmarks/joint.py --device cuda --clips ${CLIPS:-10000} --clip-frames 21 --data-dir /tmp/joint_data_${CLIPS:-10000} --token-dir /tmp/joint_tokens_${CLIPS:-10000} ${PREPARE:+--prepare-only} --fill 0.8 0.95 --workers 15 --seconds 75 --eval-clips 256 --generate-clips 256 --select ${SELECT:-best} --val-every 100 --val-batches 8 --samples 2 --variants ${VARIANTS:-v2m_only i2vm_only joint_equal_data joint_i2vm3} --out-dir /tmp/jout >> $OUT/joint.log 2>&1
+timeout $T python3 benchmarks/joint.py --device cuda --clips ${CLIPS:-10000} --clip-frames 21 --data-dir /tmp/joint_data_${CLIPS:-10000} --token-dir /tmp/joint_tokens_${CLIPS:-10000} ${PREPARE:+--prepare-only} --fill 0.8 0.95 --workers 15 --seconds ${TRAIN_S:-75} --eval-clips 256 --generate-clips 256 --select ${SELECT:-best} --val-every 100 --val-batches 8 --samples 2 --variants ${VARIANTS:-v2m_only i2vm_only joint_equal_data joint_i2vm3} --out-dir /tmp/jout >> $OUT/joint.log 2>&1
 echo "done at $(( $(date +%s) - T0 )) s" >> $OUT/joint.log
 cp /tmp/jout/joint.json $OUT/ 2>/dev/null
 tar cf $OUT/jout.tar -C /tmp jout

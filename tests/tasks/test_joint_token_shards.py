@@ -68,3 +68,18 @@ def test_video_code_levels_embed_fsq_digits_and_must_match_the_tokenizer(token_d
     mismatch = r"code_levels\['video'\] = \[5, 5, 8\] does not match .* \[8, 5, 5\]"
     with pytest.raises(ValueError, match=mismatch):
         tiny_task(tokenizers, code_levels={"video": [5, 5, 8]})
+
+
+def test_online_tokenizing_gives_the_ids_of_token_shards_under_mixed_precision(tokenizers) -> None:
+    """Raw batches are tokenized in the training step, under bf16 autocast; the ids must be those an offline
+    (float32) tokenization writes to token shards, or a stream-trained model is tested on other ids."""
+    task = tiny_task(tokenizers)
+    generator = torch.Generator().manual_seed(0)
+    batch = {"video": torch.rand(4, 17, 3, 32, 32, generator=generator) * 2 - 1,
+             "motion": torch.randn(4, 17, 79, generator=generator) * 0.3}
+    offline = (task.video_tokenizer.encode(batch["video"]), task.motion_tokenizer.encode(batch["motion"]))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        online = task.tokenize(batch)
+        careless = task.video_tokenizer.encode(batch["video"])  # what tokenize did before exact_float32
+    assert torch.equal(online[0], offline[0]) and torch.equal(online[1], offline[1])
+    assert not torch.equal(careless, offline[0])  # bf16 does change ids: the test can fail

@@ -113,7 +113,7 @@ def write_synth_shard(out_dir: Path, index: int, spec: SynthSpec,
                       make_clip: ClipMaker | None = None) -> ShardInfo:
     """Generate and write shard ``index`` of the dataset described by ``spec``."""
     make_clip = make_clip or _default_maker()
-    clips = (_make_sample(i, spec, make_clip) for i in _clip_range(spec, index))
+    clips = (synth_sample(i, spec, make_clip) for i in _clip_range(spec, index))
     samples = (encode_sample(clip, crf=spec.crf) for clip in clips)
     return write_shard(out_dir / shard_name(index), samples)
 
@@ -134,7 +134,9 @@ def _clip_range(spec: SynthSpec, index: int) -> range:
     return range(first, min(first + spec.shard_size(), spec.num_clips))
 
 
-def _make_sample(index: int, spec: SynthSpec, make_clip: ClipMaker) -> ClipSample:
+def synth_sample(index: int, spec: SynthSpec, make_clip: ClipMaker | None = None) -> ClipSample:
+    """Return clip ``index`` of the synthetic dataset ``spec`` (the same clip whoever makes it, and when)."""
+    make_clip = make_clip or _default_maker()
     seed = clip_seed(spec.seed, index)
     extra = {} if spec.fill is None else {"config": _generator_settings(spec)}
     clip = make_clip(seed=seed, num_frames=spec.num_frames, size=spec.size, fps=spec.fps,

@@ -14,7 +14,6 @@ move a rare id sitting on a quantisation boundary; record which you used if that
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from unimo.data.tokens.decode_pool import DecodedClip, WindowSpec, decode_pool, 
 from unimo.data.tokens.sample import TokenWindow, encode_window, id_dtype
 from unimo.data.tokens.windows import ClipWindow
 from unimo.tokenizers.base import Tokenizer
+from unimo.tokenizers.exact import exact_float32
 from unimo.tokenizers.identity import tokenizer_fingerprint, tokenizer_identity
 from unimo.tokenizers.loading import resolve_asset
 
@@ -202,7 +202,7 @@ class TokenizerRunner:
     def __call__(self, windows: list[ClipWindow]) -> list[TokenWindow]:
         video = torch.stack([w.video for w in windows]).to(self.device)  # (B, T, 3, H, W)
         motion = torch.stack([w.motion for w in windows])  # (B, T, 79)
-        with _exact_float32(self.device):
+        with exact_float32(self.device):
             video_ids = self.video.encode(video).cpu().numpy().astype(self.dtypes["video"])  # (B, t, h, w)
             motion_ids = self.motion.encode(motion.to(self.device)).cpu().numpy()  # (B, t*s)
         motion_ids = motion_ids.astype(self.dtypes["motion"])
@@ -210,18 +210,4 @@ class TokenizerRunner:
                             {"clip": w.clip, "start": w.start, "fps": w.fps, "height": int(video.shape[3]),
                              "width": int(video.shape[4]), "tokenizers": self.fingerprints})
                 for b, w in enumerate(windows)]
-
-
-@contextlib.contextmanager
-def _exact_float32(device: torch.device) -> Iterator[None]:
-    """Turn TF32 matmuls/convolutions off on CUDA for the block (they change ids), then restore."""
-    if device.type != "cuda":
-        yield
-        return
-    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 

@@ -23,7 +23,9 @@ from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelErr
 from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step, sampled_belief
 from unimo.tasks.joint.input_noise import check_input_noise, noisy_inputs
 from unimo.tasks.joint.mixture import LayoutMixture
+from unimo.tasks.joint.replay import TokenReplay
 from unimo.tokenizers.base import Tokenizer
+from unimo.tokenizers.exact import exact_float32
 from unimo.tokenizers.identity import check_fingerprints, tokenizer_fingerprint
 from unimo.tokenizers.loading import load_tokenizer, tokenizer_config
 from unimo.tokenizers.motion_losses import body_joints
@@ -96,6 +98,9 @@ class JointTask(L.LightningModule):
         input_noise: ``{modality: probability}``: in training, each input id of that modality is replaced by
             a random id with this probability, targets unchanged (``unimo.tasks.joint.input_noise``), e.g.
             ``{"motion": 0.2}`` so V2M reads the video rather than copying its own motion history.
+        replay: ``{"capacity": clips, "batch_size": clips}``: push each training batch's ids into a
+            ``TokenReplay`` buffer and train on ``batch_size`` clips drawn from it (for a stream of fresh
+            clips slower than training: ``SyntheticStreamDataModule``); None trains on each batch as it is.
     """
 
     def __init__(self, backbone: Backbone, video_tokenizer: Tokenizer | str,
@@ -103,7 +108,8 @@ class JointTask(L.LightningModule):
                  lr: float = 3e-4, weight_decay: float = 0.1,
                  warmup_steps: int = 200, val_capture_batches: int = 4, val_generate_batches: int = 1,
                  top_k: int | None = 100, capture_decoding: str = "greedy", capture_samples: int = 8,
-                 seed: int = 0, input_noise: dict[str, float] | None = None) -> None:
+                 seed: int = 0, input_noise: dict[str, float] | None = None,
+                 replay: dict[str, int] | None = None) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.backbone = backbone
@@ -116,6 +122,7 @@ class JointTask(L.LightningModule):
         self._id_ranges = {"video": self.video_tokenizer.vocab_size,
                            "motion": self.motion_tokenizer.vocab_size}
         check_input_noise(self.input_noise, self._id_ranges)
+        self.replay = TokenReplay(**replay, seed=seed) if replay else None
         self.set_capture_decoding(capture_decoding, capture_samples)
         self.clip_spec: dict[str, float] = {}  # frames/size/fps seen in training; inference reuses them
         self.capture_metrics = capture_metrics("val/")
@@ -151,8 +158,9 @@ class JointTask(L.LightningModule):
             if "tokenizers" in batch:  # token shards: refuse ids made by other tokenizers
                 check_fingerprints(batch["tokenizers"], self._fingerprints(), "token shards")
             return batch["video_ids"].long(), batch["motion_ids"].long()
-        video_ids = self.video_tokenizer.encode(batch["video"])  # (B, t, h, w)
-        motion_ids = self.motion_tokenizer.encode(batch["motion"])  # (B, t*s)
+        with exact_float32(batch["video"].device):  # the ids token shards would hold
+            video_ids = self.video_tokenizer.encode(batch["video"].float())  # (B, t, h, w)
+            motion_ids = self.motion_tokenizer.encode(batch["motion"].float())  # (B, t*s)
         t = video_ids.shape[1]
         if motion_ids.shape[1] != t * self.motion_per_step:
             raise ValueError(
@@ -172,6 +180,9 @@ class JointTask(L.LightningModule):
         if not self.clip_spec:
             self.clip_spec = clip_spec_of(batch)
         video_ids, motion_ids = self.tokenize(batch)
+        if self.replay is not None:
+            self.replay.push(video_ids, motion_ids)
+            video_ids, motion_ids = self.replay.sample()
         name, layout = self.mixture.pick(self.global_step)
         seq = layout.arrange(video_ids, motion_ids)
         if self.input_noise:
