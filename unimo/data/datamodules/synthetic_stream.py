@@ -102,8 +102,13 @@ class SyntheticStreamDataModule(L.LightningDataModule):
         self.spec, self.eval_data, self.h264, self.window = spec, eval_data, h264, window
         self.batch_size, self.num_workers, self.epoch_length = batch_size, num_workers, epoch_length
 
+    def prepare_data(self) -> None:
+        if self.eval_data is not None:
+            self.eval_data.prepare_data()  # e.g. synthesize_if_missing of the held-out set
+
     def setup(self, stage: str | None = None) -> None:
         if self.eval_data is not None:
+            self.eval_data.trainer = self.trainer  # its loaders split shards over the trainer's ranks
             self.eval_data.setup(stage)
 
     def train_dataloader(self) -> DataLoader:
