@@ -90,6 +90,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # fixed set), through a replay buffer of their ids (JointTask(replay=...)); validated/tested as the others
     "v2m_only_stream": {"layouts": {"V2MLayout": 1.0}, "stream": True},
     "joint_stream": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "stream": True},
+    # the fixed token shards, --stream-batch windows a step through the same replay buffer: the buffer's own
+    # effect, without fresh clips
+    "v2m_only_replay": {"layouts": {"V2MLayout": 1.0}, "replay": True},
 }
 
 
@@ -142,9 +145,10 @@ def parse_args() -> argparse.Namespace:
                         "unimo.tasks.joint.calibration)")
     p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1))
     p.add_argument("--stream-batch", type=int, default=8,
-                   help="*_stream variants: fresh clips per training step (the rest of --batch-size is "
-                        "replayed from the ids of the last --replay-capacity clips)")
-    p.add_argument("--replay-capacity", type=int, default=16384, help="*_stream variants: clips kept")
+                   help="*_stream / *_replay variants: fresh clips per training step (--batch-size are drawn "
+                        "from the ids of the last --replay-capacity clips)")
+    p.add_argument("--replay-capacity", type=int, default=16384,
+                   help="*_stream / *_replay variants: clips kept")
     args = p.parse_args()
     args.histories = (args.capture_samples or [8])[0]  # JointTask capture_samples, also if none is scored
     return args
@@ -166,7 +170,7 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
                      val_generate_batches=0,
                      input_noise={**args.input_noise, **variant.get("input_noise", {})},
                      replay={"capacity": args.replay_capacity, "batch_size": args.batch_size}
-                     if variant.get("stream") else None)
+                     if variant.get("stream") or variant.get("replay") else None)
 
 
 def stream_data(args: argparse.Namespace, held_out: TokenShardDataModule) -> SyntheticStreamDataModule:
@@ -457,11 +461,16 @@ def prepare(args: argparse.Namespace) -> tuple[TokenShardDataModule, dict[str, f
     tokenize_seconds = time.perf_counter() - start - synth_seconds
     timings = {"synth_seconds": synth_seconds, "tokenize_seconds": tokenize_seconds}
     print(f"data ready: {timings}", flush=True)
-    data = TokenShardDataModule(data_dir=str(args.token_dir), batch_size=args.batch_size,
+    return token_data(args, args.batch_size), timings
+
+
+def token_data(args: argparse.Namespace, batch_size: int) -> TokenShardDataModule:
+    """The token shards of ``args.token_dir`` in batches of ``batch_size`` (set up for fitting)."""
+    data = TokenShardDataModule(data_dir=str(args.token_dir), batch_size=batch_size,
                                 num_workers=min(args.workers, 4), num_frames=args.num_frames, resampled=True,
-                                epoch_length=args.batch_size * 200, shuffle_buffer=2048)
+                                epoch_length=batch_size * 200, shuffle_buffer=2048)
     data.setup("fit")
-    return data, timings
+    return data
 
 
 def main() -> None:
@@ -487,7 +496,8 @@ def main() -> None:
     for name in args.variants:
         torch.manual_seed(0)
         task = build_task(args, VARIANTS[name], vocab, video_levels)
-        train_data = stream_data(args, data) if VARIANTS[name].get("stream") else data
+        train_data = (stream_data(args, data) if VARIANTS[name].get("stream")
+                      else token_data(args, args.stream_batch) if VARIANTS[name].get("replay") else data)
         stats, selected = train(args, task, train_data, VARIANTS[name].get("budget_scale", 1.0))
         judge = task if name == "v2m_only" else judge
         samples_to = out_dir / "joint_samples" / name if args.samples else None
