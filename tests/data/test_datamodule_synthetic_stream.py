@@ -91,3 +91,36 @@ def test_joint_task_fits_on_the_stream_and_validates_on_held_out_shards(tiny_sha
     trainer.fit(task, datamodule=data)
     assert trainer.global_step == 3 and task.replay.filled == 6  # 2 fresh clips a step went into the buffer
     assert "val/mpjpe_mm" in trainer.callback_metrics and "val/V2MLayout/loss" in trainer.callback_metrics
+
+
+def test_a_resumed_run_draws_other_clips(tiny_shards, tokenizers, tmp_path):
+    """Resuming from a checkpoint at step n starts another stream instead of replaying the first clips."""
+    import lightning as L
+    from token_samples import VOCAB_SIZES
+
+    from unimo.backbones import BACKBONES
+    from unimo.tasks.joint import JointTask
+
+    def run(max_steps: int, ckpt: str | None) -> tuple[L.Trainer, SyntheticStreamDataModule]:
+        torch.manual_seed(0)
+        backbone = BACKBONES.build("GPTBackbone", vocab_sizes=VOCAB_SIZES, dim=16, num_layers=1, num_heads=2)
+        task = JointTask(backbone=backbone, video_tokenizer=str(tokenizers["video"]),
+                         motion_tokenizer=str(tokenizers["motion"]), layouts={"V2MLayout": 1.0},
+                         warmup_steps=1)
+        data = SyntheticStreamDataModule(SynthSpec(num_frames=17, size=32, fps=20.0, seed=1001), batch_size=2,
+                                         num_workers=1, epoch_length=2)
+        trainer = L.Trainer(accelerator="cpu", max_steps=max_steps, limit_val_batches=0, logger=False,
+                            default_root_dir=tmp_path, enable_progress_bar=False, enable_model_summary=False)
+        trainer.fit(task, datamodule=data, ckpt_path=ckpt, weights_only=False)  # hparams hold the backbone
+        return trainer, data
+
+    first, _ = run(2, None)
+    (ckpt,) = tmp_path.rglob("*.ckpt")
+    resumed, data = run(4, str(ckpt))
+    assert resumed.global_step == 4
+    stream = resumed.train_dataloader.dataset
+    assert stream.spec.seed != 1001  # another stream than the first run's ...
+    fresh = SyntheticClipStream(data.spec, h264=False, restart=2)
+    assert stream.spec.seed == fresh.spec.seed  # ... derived from (seed, resume step): reproducible
+    original = next(iter(SyntheticClipStream(data.spec, h264=False)))
+    assert not torch.equal(next(iter(fresh))["motion"], original["motion"])

@@ -15,12 +15,14 @@ held-out set: token shards of clips made with another seed).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections.abc import Iterator
 from typing import Any
 
 import lightning as L
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
@@ -42,13 +44,18 @@ class SyntheticClipStream(IterableDataset):
         rank: This process's rank and the number of ranks (DDP), so ranks draw disjoint clips.
         clips_per_epoch: Clips per pass over the stream (split over the loader workers), None: endless. A
             later pass goes on with new clips (the workers persist, and so does where each one stopped).
+        restart: The training step a resumed run starts at; above 0 the clips come from another stream (base
+            seed derived from ``(spec.seed, restart)``), so a resumed run does not see its earlier clips.
     """
 
     def __init__(self, spec: SynthSpec, h264: bool = True, window: int | None = None,
-                 rank: tuple[int, int] = (0, 1), clips_per_epoch: int | None = None) -> None:
+                 rank: tuple[int, int] = (0, 1), clips_per_epoch: int | None = None,
+                 restart: int = 0) -> None:
         super().__init__()
         if window is not None and not 1 <= window <= spec.num_frames:
             raise ValueError(f"window: expected 1 to spec.num_frames = {spec.num_frames}, got {window}")
+        if restart:
+            spec = dataclasses.replace(spec, seed=restart_seed(spec.seed, restart))
         self.spec, self.h264, self.window = spec, h264, window
         self.rank, self.clips_per_epoch = rank, clips_per_epoch
         self._next: Iterator[int] | None = None  # this worker's clip indices, kept across passes
@@ -78,6 +85,12 @@ class SyntheticClipStream(IterableDataset):
                 start = random.Random(clip_seed(spec.seed, index)).randrange(starts)
                 video, motion = video[start:start + self.window], motion[start:start + self.window]
             yield {"key": clip.key, "fps": float(spec.fps), "video": video, "motion": motion}
+
+
+def restart_seed(seed: int, restart: int) -> int:
+    """Base seed of the stream a run resumed at step ``restart`` draws from (independent of ``clip_seed``'s
+    streams: another spawn key)."""
+    return int(np.random.SeedSequence([seed, restart], spawn_key=(1,)).generate_state(1)[0])
 
 
 class SyntheticStreamDataModule(L.LightningDataModule):
@@ -114,8 +127,10 @@ class SyntheticStreamDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         trainer = self.trainer
         rank = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        restart = trainer.global_step if trainer is not None else 0  # restored before the loaders are made
         clips = self.batch_size * self.epoch_length
-        stream = SyntheticClipStream(self.spec, self.h264, self.window, rank, clips_per_epoch=clips)
+        stream = SyntheticClipStream(self.spec, self.h264, self.window, rank, clips_per_epoch=clips,
+                                     restart=restart)
         return DataLoader(stream, batch_size=self.batch_size, num_workers=self.num_workers,
                           persistent_workers=True, pin_memory=torch.cuda.is_available())
 
