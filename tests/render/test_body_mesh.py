@@ -36,3 +36,15 @@ def test_betas_change_the_skeleton() -> None:
     tall, short = BodyMesh(np.r_[2.0, np.zeros(9)]), BodyMesh(np.r_[-2.0, np.zeros(9)])
     height = lambda m: m.rest_vertices[:, 1].max() - m.rest_vertices[:, 1].min()  # noqa: E731
     assert abs(height(tall) - height(short)) > 0.05
+
+
+def test_shared_mesh_is_built_once_per_shape_and_poses_like_a_new_one() -> None:
+    betas = np.linspace(-1.0, 1.0, 10)
+    shared = BodyMesh.of(betas)
+    assert BodyMesh.of(betas.astype(np.float32)) is shared  # float64 and float32 of the same shape: one body
+    assert BodyMesh.of(betas + 0.5) is not shared and BodyMesh.of(betas, lod=1) is not shared
+    rng = np.random.default_rng(0)
+    orient, pose, transl = rng.normal(0, 0.3, (4, 3)), rng.normal(0, 0.3, (4, 63)), rng.normal(0, 1, (4, 3))
+    fresh = BodyMesh(betas).pose(orient, pose, transl)
+    for got, want in zip(shared.pose(orient, pose, transl), fresh, strict=True):
+        np.testing.assert_array_equal(got, want)

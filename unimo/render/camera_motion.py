@@ -32,7 +32,7 @@ def _transform(motion: Motion, rot: np.ndarray, trans: np.ndarray) -> Motion:
     if len(rot) != motion.num_frames:
         raise ValueError(f"camera has {len(rot)} frames but the motion has {motion.num_frames}")
     betas = motion.betas.detach().cpu().double().numpy()
-    pelvis_rest = BodyMesh(betas.mean(0) if betas.ndim == 2 else betas).pelvis_rest  # (3,)
+    pelvis_rest = BodyMesh.of(betas.mean(0) if betas.ndim == 2 else betas).pelvis_rest  # (3,)
     orient = Rotation.from_rotvec(motion.global_orient.detach().cpu().double().numpy()).as_matrix()
     new_orient = Rotation.from_matrix(rot @ orient).as_rotvec()  # (T, 3)
     pelvis = motion.transl.detach().cpu().double().numpy() + pelvis_rest  # (T, 3)

@@ -57,7 +57,7 @@ def render_person(
     if camera.num_frames != motion.num_frames:
         raise ValueError(f"render_person: camera has {camera.num_frames} frames, motion {motion.num_frames}")
     orient, pose, transl, betas = motion_arrays(motion)
-    mesh = mesh or BodyMesh(betas, lod=lod)
+    mesh = mesh or BodyMesh.of(betas, lod=lod)
     verts, joints = mesh.pose(orient, pose, transl)  # (T, V, 3), (T, 22, 3)
     colour, alpha = _draw_body(verts, mesh, camera, look, supersample)
     image = colour + (1 - alpha) * _background(scene, camera, joints, background_scale)  # premultiplied over

@@ -126,7 +126,7 @@ def _blend(
 def default_camera(motion: Motion, size: int, fov_deg: float = 45.0) -> Camera:
     """A static camera in front of the motion's first frame that keeps the whole motion in view."""
     orient, pose, transl, betas = motion_arrays(motion)
-    joints = BodyMesh(betas).joints(orient, pose, transl)  # (T, 22, 3)
+    joints = BodyMesh.of(betas).joints(orient, pose, transl)  # (T, 22, 3)
     centre = (joints.min((0, 1)) + joints.max((0, 1))) / 2
     spread = float(np.max(joints.max((0, 1)) - joints.min((0, 1)))) + 0.5
     facing = joints[0, 1] - joints[0, 2]  # left hip - right hip, then turn 90 degrees to face forward
@@ -155,7 +155,7 @@ def render_motion_video(
     frames = render_person(motion, camera, _PLAIN_LOOK, _PLAIN_SCENE, supersample=2)
     if skeleton:
         orient, pose, transl, betas = motion_arrays(motion)
-        frames = draw_skeleton(frames, project(BodyMesh(betas).joints(orient, pose, transl), camera))
+        frames = draw_skeleton(frames, project(BodyMesh.of(betas).joints(orient, pose, transl), camera))
     return frames
 
 

@@ -72,7 +72,7 @@ def generate_clip(
     rng = np.random.default_rng([seed, _SCENE_STREAM])
     look, scene = sample_appearance(rng), sample_background(rng)
     orient, pose, transl, betas = motion_arrays(motion)
-    mesh = BodyMesh(betas, lod=config.lod)
+    mesh = BodyMesh.of(betas, lod=config.lod)
     verts, joints = mesh.pose(orient, pose, transl)  # (T, V, 3), (T, 22, 3)
     hips = joints[0, 1] - joints[0, 2]  # left minus right hip: the body's left
     facing = float(np.degrees(np.arctan2(-hips[2], hips[0])))  # forward = left turned by -90 degrees

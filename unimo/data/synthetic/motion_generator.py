@@ -134,7 +134,7 @@ def _to_motion(rng: np.random.Generator, track: Track, betas: np.ndarray, fps: f
     )
     orient = Rotation.from_euler("YXZ", angles).as_rotvec()  # R = Ry(yaw) Rx(pitch) Rz(roll)
     transl = solve_root(
-        BodyMesh(betas, lod=2), orient, body_pose, heading, track.lift, track.air_velocity, fps
+        BodyMesh.of(betas, lod=2), orient, body_pose, heading, track.lift, track.air_velocity, fps
     )
 
     def tensor(x: np.ndarray) -> torch.Tensor:
