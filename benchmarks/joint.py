@@ -149,6 +149,9 @@ def parse_args() -> argparse.Namespace:
                         "from the ids of the last --replay-capacity clips)")
     p.add_argument("--replay-capacity", type=int, default=16384,
                    help="*_stream / *_replay variants: clips kept")
+    p.add_argument("--stream-stride", type=int, default=None,
+                   help="*_stream variants: every window of each synthesized --clip-frames clip at this "
+                        "stride (as the token shards' --stride) instead of one random window per clip")
     args = p.parse_args()
     args.histories = (args.capture_samples or [8])[0]  # JointTask capture_samples, also if none is scored
     return args
@@ -177,7 +180,8 @@ def stream_data(args: argparse.Namespace, held_out: TokenShardDataModule) -> Syn
     """Fresh clips for training (seed 1001; the fixed set is seed 1), ``held_out`` for validation/test."""
     spec = SynthSpec(num_frames=args.clip_frames, size=args.size, fps=20.0, seed=1001, fill=args.fill)
     return SyntheticStreamDataModule(spec, eval_data=held_out, window=args.num_frames,
-                                     batch_size=args.stream_batch, num_workers=max(1, args.workers - 1))
+                                     stride=args.stream_stride, batch_size=args.stream_batch,
+                                     num_workers=max(1, args.workers - 1))
 
 
 class KeepBestBackbone(L.Callback):

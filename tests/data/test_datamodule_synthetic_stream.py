@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tarfile
 
 import pytest
@@ -124,3 +125,14 @@ def test_a_resumed_run_draws_other_clips(tiny_shards, tokenizers, tmp_path):
     assert stream.spec.seed == fresh.spec.seed  # ... derived from (seed, resume step): reproducible
     original = next(iter(SyntheticClipStream(data.spec, h264=False)))
     assert not torch.equal(next(iter(fresh))["motion"], original["motion"])
+
+
+def test_stride_yields_every_window_of_a_clip_like_token_shards():
+    spec = SynthSpec(num_frames=9, size=32, fps=10.0, seed=4)
+    whole = next(iter(SyntheticClipStream(spec, h264=False)))
+    windows = list(itertools.islice(SyntheticClipStream(spec, h264=False, window=5, stride=2), 3))
+    assert [w["key"] for w in windows] == [f"synth-0000000-{s:06d}" for s in (0, 2, 4)]
+    for w, start in zip(windows, (0, 2, 4), strict=True):
+        assert torch.equal(w["motion"], whole["motion"][start:start + 5])
+    with pytest.raises(ValueError, match="stride"):
+        SyntheticClipStream(spec, stride=2)  # nothing to step without a window

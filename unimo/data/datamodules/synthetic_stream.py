@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from unimo.data.shards.frames import frames_to_tensor
 from unimo.data.shards.synth import SynthSpec, clip_seed, synth_sample
+from unimo.data.tokens.windows import window_starts
 from unimo.render.video_io import decode_video_bytes, encode_video_bytes
 
 
@@ -41,6 +42,9 @@ class SyntheticClipStream(IterableDataset):
         window: Frames per yielded clip: a random window of the ``spec.num_frames`` generated (as
             ``WebDatasetDataModule`` and token shards cut windows from stored clips; the generator plans a
             motion for the whole clip, so a short clip is not a window of a longer one); None: whole clips.
+        stride: With ``window``, yield every window starting at ``0, stride, 2 * stride, ...`` instead of one
+            random window (as ``unimo data tokenize --stride``): more training windows per synthesized clip
+            (overlapping, so correlated), where synthesis is what limits the stream.
         rank: This process's rank and the number of ranks (DDP), so ranks draw disjoint clips.
         clips_per_epoch: Clips per pass over the stream (split over the loader workers), None: endless. A
             later pass goes on with new clips (the workers persist, and so does where each one stopped).
@@ -49,14 +53,16 @@ class SyntheticClipStream(IterableDataset):
     """
 
     def __init__(self, spec: SynthSpec, h264: bool = True, window: int | None = None,
-                 rank: tuple[int, int] = (0, 1), clips_per_epoch: int | None = None,
-                 restart: int = 0) -> None:
+                 stride: int | None = None, rank: tuple[int, int] = (0, 1),
+                 clips_per_epoch: int | None = None, restart: int = 0) -> None:
         super().__init__()
         if window is not None and not 1 <= window <= spec.num_frames:
             raise ValueError(f"window: expected 1 to spec.num_frames = {spec.num_frames}, got {window}")
+        if stride is not None and (window is None or stride < 1):
+            raise ValueError(f"stride: expected >= 1, with a window to step; got {stride}, window {window}")
         if restart:
             spec = dataclasses.replace(spec, seed=restart_seed(spec.seed, restart))
-        self.spec, self.h264, self.window = spec, h264, window
+        self.spec, self.h264, self.window, self.stride = spec, h264, window, stride
         self.rank, self.clips_per_epoch = rank, clips_per_epoch
         self._next: Iterator[int] | None = None  # this worker's clip indices, kept across passes
 
@@ -80,11 +86,20 @@ class SyntheticClipStream(IterableDataset):
             if self.h264:
                 frames, _ = decode_video_bytes(encode_video_bytes(frames, spec.fps, crf=spec.crf))
             video, motion = frames_to_tensor(frames), clip.motion.to_tensor()
-            if self.window is not None:
-                starts = spec.num_frames - self.window + 1
-                start = random.Random(clip_seed(spec.seed, index)).randrange(starts)
-                video, motion = video[start:start + self.window], motion[start:start + self.window]
-            yield {"key": clip.key, "fps": float(spec.fps), "video": video, "motion": motion}
+            if self.window is None:
+                yield {"key": clip.key, "fps": float(spec.fps), "video": video, "motion": motion}
+                continue
+            for start in self._starts(index):
+                stop = start + self.window
+                yield {"key": f"{clip.key}-{start:06d}", "fps": float(spec.fps), "video": video[start:stop],
+                       "motion": motion[start:stop]}
+
+    def _starts(self, index: int) -> list[int]:
+        """First frames of the windows cut from clip ``index``."""
+        if self.stride is not None:
+            return window_starts(self.spec.num_frames, self.window, self.stride)
+        last = self.spec.num_frames - self.window
+        return [random.Random(clip_seed(self.spec.seed, index)).randrange(last + 1)]
 
 
 def restart_seed(seed: int, restart: int) -> int:
@@ -99,7 +114,7 @@ class SyntheticStreamDataModule(L.LightningDataModule):
     Args:
         spec: What to synthesize (``SyntheticClipStream``); use a seed other than the held-out set's.
         eval_data: DataModule of the fixed validation/test set (set up here, with the same stage).
-        h264, window: As ``SyntheticClipStream``.
+        h264, window, stride: As ``SyntheticClipStream``.
         batch_size: Clips per training batch (per rank).
         num_workers: Loader processes synthesizing clips (at least 1: generating in the training process
             would stall the accelerator).
@@ -107,12 +122,13 @@ class SyntheticStreamDataModule(L.LightningDataModule):
     """
 
     def __init__(self, spec: SynthSpec, eval_data: L.LightningDataModule | None = None, h264: bool = True,
-                 window: int | None = None, batch_size: int = 8, num_workers: int = 2,
-                 epoch_length: int = 200) -> None:
+                 window: int | None = None, stride: int | None = None, batch_size: int = 8,
+                 num_workers: int = 2, epoch_length: int = 200) -> None:
         super().__init__()
         if num_workers < 1:
             raise ValueError(f"num_workers: expected >= 1 loader processes making clips, got {num_workers}")
-        self.spec, self.eval_data, self.h264, self.window = spec, eval_data, h264, window
+        self.spec, self.eval_data, self.h264 = spec, eval_data, h264
+        self.window, self.stride = window, stride
         self.batch_size, self.num_workers, self.epoch_length = batch_size, num_workers, epoch_length
 
     def prepare_data(self) -> None:
@@ -128,9 +144,10 @@ class SyntheticStreamDataModule(L.LightningDataModule):
         trainer = self.trainer
         rank = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         restart = trainer.global_step if trainer is not None else 0  # restored before the loaders are made
-        clips = self.batch_size * self.epoch_length
-        stream = SyntheticClipStream(self.spec, self.h264, self.window, rank, clips_per_epoch=clips,
-                                     restart=restart)
+        per_clip = len(window_starts(self.spec.num_frames, self.window, self.stride)) if self.stride else 1
+        clips = -(-self.batch_size * self.epoch_length // per_clip)
+        stream = SyntheticClipStream(self.spec, self.h264, self.window, self.stride, rank,
+                                     clips_per_epoch=clips, restart=restart)
         return DataLoader(stream, batch_size=self.batch_size, num_workers=self.num_workers,
                           persistent_workers=True, pin_memory=torch.cuda.is_available())
 
