@@ -149,9 +149,11 @@ def parse_args() -> argparse.Namespace:
                         "from the ids of the last --replay-capacity clips)")
     p.add_argument("--replay-capacity", type=int, default=16384,
                    help="*_stream / *_replay variants: clips kept")
+    p.add_argument("--stream-frames", type=int, default=None,
+                   help="*_stream variants: frames per synthesized clip (default --clip-frames)")
     p.add_argument("--stream-stride", type=int, default=None,
-                   help="*_stream variants: every window of each synthesized --clip-frames clip at this "
-                        "stride (as the token shards' --stride) instead of one random window per clip")
+                   help="*_stream variants: every window of each synthesized clip at this stride (as the "
+                        "token shards' --stride) instead of one random window per clip")
     args = p.parse_args()
     args.histories = (args.capture_samples or [8])[0]  # JointTask capture_samples, also if none is scored
     return args
@@ -178,7 +180,8 @@ def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[st
 
 def stream_data(args: argparse.Namespace, held_out: TokenShardDataModule) -> SyntheticStreamDataModule:
     """Fresh clips for training (seed 1001; the fixed set is seed 1), ``held_out`` for validation/test."""
-    spec = SynthSpec(num_frames=args.clip_frames, size=args.size, fps=20.0, seed=1001, fill=args.fill)
+    frames = args.stream_frames or args.clip_frames
+    spec = SynthSpec(num_frames=frames, size=args.size, fps=20.0, seed=1001, fill=args.fill)
     return SyntheticStreamDataModule(spec, eval_data=held_out, window=args.num_frames,
                                      stride=args.stream_stride, batch_size=args.stream_batch,
                                      num_workers=max(1, args.workers - 1))
