@@ -83,6 +83,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # video ids embedded digit by digit (GPTBackbone(code_levels=...), MixedRadixEmbedding)
     "v2m_only_digits": {"layouts": {"V2MLayout": 1.0}, "digits": True},
     "joint_digits": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "digits": True},
+    "i2vm_only_digits": {"layouts": {"I2VMLayout": 1.0}, "digits": True},
+    # and the video head predicts the FSQ digits (GPTBackbone(digit_heads=["video"]), DigitHead)
+    "i2vm_only_digit_head": {"layouts": {"I2VMLayout": 1.0}, "digits": True, "digit_head": True},
+    "joint_digit_head": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "digits": True,
+                         "digit_head": True},
     # 20% of input motion ids replaced by random ids in training (JointTask(input_noise=...))
     "v2m_only_noise": {"layouts": {"V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
     "joint_noise": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
@@ -161,7 +166,9 @@ def parse_args() -> argparse.Namespace:
 
 def build_task(args: argparse.Namespace, variant: dict[str, Any], vocab: dict[str, int],
                video_levels: list[int]) -> JointTask:
-    digits = {"code_levels": {"video": video_levels}} if variant.get("digits") else {}
+    digits: dict[str, Any] = {"code_levels": {"video": video_levels}} if variant.get("digits") else {}
+    if variant.get("digit_head"):
+        digits["digit_heads"] = ["video"]
     by_mpjpe = args.select == "best-mpjpe" and "V2MLayout" in variant["layouts"]
     backbone = BACKBONES.build(variant.get("backbone", "GPTBackbone"), vocab_sizes=vocab, dim=args.dim,
                                num_layers=args.num_layers, num_heads=args.num_heads, dropout=args.dropout,

@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from unimo.backbones.digit_head import DigitHead
+from unimo.backbones.mixed_radix import MixedRadix
 from unimo.layouts.sequence import Modality
 
 
@@ -79,28 +81,21 @@ class MixedRadixEmbedding(nn.Module):
 
     def __init__(self, levels: list[int], dim: int, full_table: bool = True) -> None:
         super().__init__()
-        if not levels or any(int(v) < 2 for v in levels):
-            raise ValueError(f"code_levels: expected a non-empty list of ints >= 2, got {levels}")
-        lv = torch.tensor([int(v) for v in levels])
-        self.num_embeddings = int(lv.prod())
-        self.register_buffer("levels", lv, persistent=False)
-        basis = torch.cumprod(torch.cat([lv.new_ones(1), lv[:-1]]), 0)
-        self.register_buffer("basis", basis, persistent=False)
-        self.register_buffer("offsets", lv.cumsum(0) - lv, persistent=False)
-        self.digits = nn.Embedding(int(lv.sum()), dim)
+        self.radix = MixedRadix(levels)
+        self.num_embeddings = self.radix.size
+        self.digits = nn.Embedding(int(self.radix.levels.sum()), dim)
         self.full = nn.Embedding(self.num_embeddings, dim) if full_table else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         # The sum of len(levels) digit rows has the spread of one GPT embedding row (std 0.02).
-        nn.init.normal_(self.digits.weight, std=0.02 / math.sqrt(len(self.levels)))
+        nn.init.normal_(self.digits.weight, std=0.02 / math.sqrt(len(self.radix.levels)))
         if self.full is not None:
             nn.init.zeros_(self.full.weight)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Embed ids ``(...)`` to ``(..., D)``."""
-        digits = torch.div(ids[..., None], self.basis, rounding_mode="floor") % self.levels  # (..., d)
-        out = self.digits(digits + self.offsets).sum(-2)
+        out = self.digits(self.radix.digits(ids) + self.radix.offsets).sum(-2)
         return out if self.full is None else out + self.full(ids)
 
 
@@ -146,13 +141,18 @@ class ModalityHeads(nn.Module):
     Args:
         vocab_sizes: Vocabulary size per modality name.
         dim: Input width ``D``.
+        digit_levels: ``{modality: levels}`` whose head predicts the code's digits (``DigitHead``) instead of
+            one logit per id.
     """
 
-    def __init__(self, vocab_sizes: dict[str, int], dim: int) -> None:
+    def __init__(self, vocab_sizes: dict[str, int], dim: int,
+                 digit_levels: dict[str, list[int]] | None = None) -> None:
         super().__init__()
-        self.heads = nn.ModuleDict(
-            {k: nn.Linear(dim, v, bias=False) for k, v in vocab_sizes.items() if k != "special"}
-        )
+        digit_levels = dict(digit_levels or {})
+        self.heads = nn.ModuleDict({
+            k: DigitHead(digit_levels[k], dim) if k in digit_levels else nn.Linear(dim, v, bias=False)
+            for k, v in vocab_sizes.items() if k != "special"
+        })
 
     @property
     def modalities(self) -> list[str]:
@@ -164,7 +164,10 @@ class ModalityHeads(nn.Module):
 
     def ce_sum(self, h: torch.Tensor, targets: torch.Tensor, modality: str) -> torch.Tensor:
         """Return the summed cross-entropy of ``targets`` ``(K,)`` given ``h`` ``(K, D)``."""
-        return F.cross_entropy(self.logits(h, modality), targets, reduction="sum")
+        head = self.heads[modality]
+        if hasattr(head, "ce_sum"):  # DigitHead: per-digit terms, no (K, V) table
+            return head.ce_sum(h, targets)
+        return F.cross_entropy(head(h), targets, reduction="sum")
 
 
 class SharedEmbedding(nn.Module):
