@@ -31,6 +31,8 @@ class DigitHead(nn.Module):
         super().__init__()
         self.radix = MixedRadix(levels)
         self.proj = nn.Linear(dim, int(self.radix.levels.sum()), bias=False)
+        codes = self.radix.digits(torch.arange(self.radix.size))  # (V, d): every code's digits
+        self.register_buffer("codes", codes, persistent=False)
 
     def digit_log_probs(self, h: torch.Tensor) -> list[torch.Tensor]:
         """Per digit ``i``: log-probabilities ``(..., levels[i])``, in float32."""
@@ -39,8 +41,7 @@ class DigitHead(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         """Log-probabilities ``(..., prod(levels))`` of every code for ``h`` ``(..., D)`` (softmax-ready)."""
-        codes = self.radix.digits(torch.arange(self.radix.size, device=h.device))  # (V, d)
-        return sum(lp[..., codes[:, i]] for i, lp in enumerate(self.digit_log_probs(h)))
+        return sum(lp[..., self.codes[:, i]] for i, lp in enumerate(self.digit_log_probs(h)))
 
     def ce_sum(self, h: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Summed NLL of code ids ``targets`` ``(K,)`` given ``h`` ``(K, D)``, with no ``(K, V)`` table."""
