@@ -44,7 +44,9 @@ class SyntheticClipStream(IterableDataset):
             motion for the whole clip, so a short clip is not a window of a longer one); None: whole clips.
         stride: With ``window``, yield every window starting at ``0, stride, 2 * stride, ...`` instead of one
             random window (as ``unimo data tokenize --stride``): more training windows per synthesized clip
-            (overlapping, so correlated), where synthesis is what limits the stream.
+            (overlapping, so correlated), where synthesis is what limits the stream. A clip's windows arrive
+            together, so batches are not mixed: train through ``JointTask(replay=...)``, which draws its
+            batches across the buffer.
         rank: This process's rank and the number of ranks (DDP), so ranks draw disjoint clips.
         clips_per_epoch: Clips per pass over the stream (split over the loader workers), None: endless. A
             later pass goes on with new clips (the workers persist, and so does where each one stopped).
