@@ -88,6 +88,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "i2vm_only_digit_head": {"layouts": {"I2VMLayout": 1.0}, "digits": True, "digit_head": True},
     "joint_digit_head": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "digits": True,
                          "digit_head": True},
+    "joint_equal_data_digit_head": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "digits": True,
+                                    "digit_head": True, "budget_scale": 2.0},
     # 20% of input motion ids replaced by random ids in training (JointTask(input_noise=...))
     "v2m_only_noise": {"layouts": {"V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
     "joint_noise": {"layouts": {"I2VMLayout": 1.0, "V2MLayout": 1.0}, "input_noise": {"motion": 0.2}},
