@@ -30,14 +30,13 @@ class DigitHead(nn.Module):
     def __init__(self, levels: list[int], dim: int) -> None:
         super().__init__()
         self.radix = MixedRadix(levels)
-        self.proj = nn.Linear(dim, int(self.radix.levels.sum()), bias=False)
+        self.proj = nn.Linear(dim, sum(self.radix.sizes), bias=False)
         codes = self.radix.digits(torch.arange(self.radix.size))  # (V, d): every code's digits
         self.register_buffer("codes", codes, persistent=False)
 
     def digit_log_probs(self, h: torch.Tensor) -> list[torch.Tensor]:
         """Per digit ``i``: log-probabilities ``(..., levels[i])``, in float32."""
-        sizes = [int(v) for v in self.radix.levels]
-        return [F.log_softmax(part.float(), -1) for part in self.proj(h).split(sizes, -1)]
+        return [F.log_softmax(part.float(), -1) for part in self.proj(h).split(self.radix.sizes, -1)]
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         """Log-probabilities ``(..., prod(levels))`` of every code for ``h`` ``(..., D)`` (softmax-ready)."""

@@ -83,13 +83,13 @@ class MixedRadixEmbedding(nn.Module):
         super().__init__()
         self.radix = MixedRadix(levels)
         self.num_embeddings = self.radix.size
-        self.digits = nn.Embedding(int(self.radix.levels.sum()), dim)
+        self.digits = nn.Embedding(sum(self.radix.sizes), dim)
         self.full = nn.Embedding(self.num_embeddings, dim) if full_table else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         # The sum of len(levels) digit rows has the spread of one GPT embedding row (std 0.02).
-        nn.init.normal_(self.digits.weight, std=0.02 / math.sqrt(len(self.radix.levels)))
+        nn.init.normal_(self.digits.weight, std=0.02 / math.sqrt(len(self.radix.sizes)))
         if self.full is not None:
             nn.init.zeros_(self.full.weight)
 
@@ -165,7 +165,7 @@ class ModalityHeads(nn.Module):
     def ce_sum(self, h: torch.Tensor, targets: torch.Tensor, modality: str) -> torch.Tensor:
         """Return the summed cross-entropy of ``targets`` ``(K,)`` given ``h`` ``(K, D)``."""
         head = self.heads[modality]
-        if hasattr(head, "ce_sum"):  # DigitHead: per-digit terms, no (K, V) table
+        if isinstance(head, DigitHead):  # per-digit terms, no (K, V) table
             return head.ce_sum(h, targets)
         return F.cross_entropy(head(h), targets, reduction="sum")
 

@@ -18,7 +18,8 @@ class MixedRadix(nn.Module):
         super().__init__()
         if not levels or any(int(v) < 2 for v in levels):
             raise ValueError(f"code_levels: expected a non-empty list of ints >= 2, got {levels}")
-        lv = torch.tensor([int(v) for v in levels])
+        self.sizes = tuple(int(v) for v in levels)  # on the host: read per step without a device sync
+        lv = torch.tensor(self.sizes)
         self.size = int(lv.prod())
         self.register_buffer("levels", lv, persistent=False)
         basis = torch.cumprod(torch.cat([lv.new_ones(1), lv[:-1]]), 0)
