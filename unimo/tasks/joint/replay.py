@@ -28,8 +28,13 @@ class TokenReplay:
         self.capacity, self.batch_size, self.seed = capacity, batch_size, seed
         self.video: torch.Tensor | None = None  # (capacity, t, h, w)
         self.motion: torch.Tensor | None = None  # (capacity, t*s)
-        self.filled = self.next = 0
+        self.pushed = 0  # clips pushed so far; the next slot and the filled count follow from it
         self.generator: torch.Generator | None = None
+
+    @property
+    def filled(self) -> int:
+        """Clips stored (at most ``capacity``)."""
+        return min(self.capacity, self.pushed)
 
     def push(self, video_ids: torch.Tensor, motion_ids: torch.Tensor) -> None:
         """Store a batch of ids ``(B, t, h, w)``, ``(B, t*s)``, overwriting the oldest."""
@@ -42,10 +47,9 @@ class TokenReplay:
                              f"{tuple(self.video.shape[1:])} / motion {tuple(self.motion.shape[1:])}, got "
                              f"{tuple(video_ids.shape[1:])} / {tuple(motion_ids.shape[1:])} (same num_frames "
                              f"and frame size in every batch)")
-        slots = (self.next + torch.arange(len(video_ids), device=video_ids.device)) % self.capacity
+        slots = (self.pushed + torch.arange(len(video_ids), device=video_ids.device)) % self.capacity
         self.video[slots], self.motion[slots] = video_ids, motion_ids
-        self.next = (self.next + len(video_ids)) % self.capacity
-        self.filled = min(self.capacity, self.filled + len(video_ids))
+        self.pushed += len(video_ids)
 
     def sample(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``batch_size`` stored clips drawn uniformly (with replacement)."""
