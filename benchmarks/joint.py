@@ -66,6 +66,7 @@ from unimo.tasks.joint import JointTask  # noqa: E402
 from unimo.tasks.joint.calibration import calibrate  # noqa: E402
 from unimo.tasks.joint.inference import capture_ids, capture_with_probs, generate_ids  # noqa: E402
 from unimo.tasks.joint.task import capture_metrics  # noqa: E402
+from unimo.tasks.joint.video_gain import video_gain  # noqa: E402
 from unimo.tokenizers.identity import file_sha256  # noqa: E402
 from unimo.tokenizers.loading import load_tokenizer  # noqa: E402
 from unimo.tokenizers.motion_losses import body_joints  # noqa: E402
@@ -206,6 +207,7 @@ class KeepBestBackbone(L.Callback):
         self.per_task, self.v2m_by_mpjpe = per_task or v2m_by_mpjpe, v2m_by_mpjpe
         self.history: list[tuple[int, float]] = []  # (step, mean validation loss)
         self.layout_history: list[tuple[int, dict[str, float]]] = []
+        self.gain_history: list[tuple[int, float]] = []  # (step, V2M validation video gain)
         self.best: dict[str, tuple[float, int, dict[str, torch.Tensor]]] = {}  # key: "mean" or a layout
 
     def on_validation_end(self, trainer: L.Trainer, task: JointTask) -> None:
@@ -217,6 +219,9 @@ class KeepBestBackbone(L.Callback):
         if self.v2m_by_mpjpe and "V2MLayout" in losses:  # the V2M weights are chosen by capture error
             losses["V2MLayout"] = float(trainer.callback_metrics["val/mpjpe_mm"])
         self.layout_history.append((trainer.global_step, {k: round(v, 4) for k, v in losses.items()}))
+        gain = trainer.callback_metrics.get("val/V2MLayout/video_gain")
+        if gain is not None:
+            self.gain_history.append((trainer.global_step, round(float(gain), 4)))
         for key, loss in {"mean": mean, **(losses if self.per_task else {})}.items():
             if loss < self.best.get(key, (float("inf"),))[0]:
                 weights = task.backbone.state_dict()
@@ -232,6 +237,8 @@ class KeepBestBackbone(L.Callback):
     def stats(self) -> dict[str, Any]:
         loss, step, _ = self.best["mean"]
         out = {"selected_step": step, "selected_val_loss": loss, "val_history": self.history}
+        if self.gain_history:
+            out["val_video_gain_history"] = self.gain_history
         if self.v2m_by_mpjpe or len(self.best) > 2:
             out["selected_step_per_task"] = {k: s for k, (_, s, _) in self.best.items() if k != "mean"}
             out["val_history_per_layout"] = self.layout_history
@@ -344,7 +351,7 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
     expected = capture_metrics("expected_").to(args.device)  # decode_expected of the same captures
     # decode_expected of sampled_belief, per number of sampled histories
     sampled = {k: capture_metrics(sampled_prefix(args, k)).to(args.device) for k in args.capture_samples}
-    i2vm_nll, v2m_nll, seen, generated, same_ids = [], [], 0, 0, None
+    i2vm_nll, v2m_nll, v2m_gain, seen, generated, same_ids = [], [], [], 0, 0, None
     calibration: dict[str, float] = {}
     if args.calibrate and scores_v2m:
         temperature, fit = fitted_temperature(args, task, data)
@@ -379,7 +386,11 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
                     seen_video = task.video_tokenizer.decode(video_ids[: args.samples])
                     write_preview(samples_to.with_name(samples_to.name + "_v2m.mp4"), seen_video,
                                   [soft[: args.samples], canonical])
-                v2m_nll.append(float(task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]))
+                own = task.backbone.loss(layout.arrange(video_ids, motion_ids))["loss"]
+                v2m_nll.append(float(own))
+                if video_ids.shape[0] > 1:  # does it read the video, or only the motion prior?
+                    gain = video_gain(task.backbone, layout, video_ids, motion_ids, own)["video_gain"]
+                    v2m_gain.append(float(gain))
                 if same_ids is None:  # CUDA-graph decoding against the plain KV cache, first batch
                     same_ids = _graph_agreement(task, video_ids)
             if scores_i2vm:
@@ -405,6 +416,8 @@ def evaluate(args: argparse.Namespace, task: JointTask, data: TokenShardDataModu
         out.update(calibration)
     if v2m_nll:
         out["v2m_test_nll"], out["graph_vs_eager_same_ids"] = sum(v2m_nll) / len(v2m_nll), same_ids
+    if v2m_gain:  # nats per motion id: ~0 for a model that ignores the video
+        out["v2m_video_gain"] = sum(v2m_gain) / len(v2m_gain)
     if i2vm_nll:
         out["i2vm_test_nll"] = sum(i2vm_nll) / len(i2vm_nll)
     if generated:

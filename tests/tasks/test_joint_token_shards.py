@@ -51,6 +51,9 @@ def test_fit_from_token_shards_scores_capture_and_keeps_the_clip_spec(token_dir,
     metrics = trainer.callback_metrics
     assert torch.isfinite(metrics["train/loss"]) and torch.isfinite(metrics["val/mpjpe_mm"])
     assert torch.isfinite(metrics["val/i2vm_consistency_mpjpe_mm"])
+    # how much capture reads the video: the V2M loss with another clip's video minus with its own
+    gain = metrics["val/V2MLayout/other_video_loss"] - metrics["val/V2MLayout/loss"]
+    assert torch.allclose(metrics["val/V2MLayout/video_gain"], gain, atol=1e-5)
     assert task.clip_spec == {"num_frames": 17, "size": 32, "fps": 20.0}  # what generate/capture reuse
 
 

@@ -24,6 +24,7 @@ from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion
 from unimo.tasks.joint.input_noise import check_input_noise, noisy_inputs
 from unimo.tasks.joint.mixture import LayoutMixture
 from unimo.tasks.joint.replay import TokenReplay
+from unimo.tasks.joint.video_gain import video_gain
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.exact import exact_float32
 from unimo.tokenizers.identity import check_fingerprints, tokenizer_fingerprint
@@ -222,6 +223,8 @@ class JointTask(L.LightningModule):
     def _log_layout_losses(self, video_ids: torch.Tensor, motion_ids: torch.Tensor, stage: str) -> None:
         for name, layout in self.mixture.layouts.items():
             losses = self.backbone.loss(layout.arrange(video_ids, motion_ids))
+            if name == CAPTURE_LAYOUT and video_ids.shape[0] > 1:  # does the capture read the video?
+                losses.update(video_gain(self.backbone, layout, video_ids, motion_ids, losses["loss"]))
             self.log_dict({f"{stage}/{name}/{k}": v for k, v in losses.items()},
                           batch_size=video_ids.shape[0], sync_dist=True)
 
