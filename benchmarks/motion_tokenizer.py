@@ -76,6 +76,9 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # windows played 1x, 2x or 3x faster (every k-th frame): the generator's motions are slow next to mocap
     "experts_s4_k1024_speed3": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 3}),
     "experts_s4_k1024_speed2": (VQ, {"scale": 4, "codebook_size": 1024}, {"max_speed": 2}),
+    # shape also decoded from the unquantized latents: a direct gradient for the encoder to carry body shape
+    "experts_s4_k1024_speed2_latent_shape": (VQ, {"scale": 4, "codebook_size": 1024,
+                                                  "latent_shape_weight": 1.0}, {"max_speed": 2}),
     "fsq_s4_1000_speed2": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]}, {"max_speed": 2}),
     # joints that never rest: a 5 degree oscillation per joint and axis (0.5-4 cycles per window)
     "fsq_s4_1000_speed2_wiggle5": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]},

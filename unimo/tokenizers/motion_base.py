@@ -29,17 +29,25 @@ from abc import abstractmethod
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from einops import rearrange
 
 from unimo.tokenizers.base import Tokenizer
 from unimo.tokenizers.expert_decoders import ExpertMotionDecoders
 from unimo.tokenizers.motion_encoder import MotionEncoder
 from unimo.tokenizers.motion_features import MotionFeatures
-from unimo.tokenizers.motion_losses import MotionLossWeights, feature_losses, joint_loss, weighted_total
+from unimo.tokenizers.motion_losses import (
+    SMOOTH_L1_BETA,
+    MotionLossWeights,
+    feature_losses,
+    joint_loss,
+    weighted_total,
+)
 from unimo.tokenizers.vector_quantizer import QuantizerOutput
 
 # Constructor arguments added after tokenizers were shipped, with the value that means "not used".
-LATER_ARGUMENTS: dict[str, Any] = {"constant_groups": [], "gradient": "straight_through"}
+LATER_ARGUMENTS: dict[str, Any] = {"constant_groups": [], "gradient": "straight_through",
+                                   "latent_shape_weight": 0.0}
 
 
 def latent_steps(num_frames: int, downsample: int = 4) -> int:
@@ -69,8 +77,12 @@ class MotionTokenizerBase(Tokenizer):
 
     def __init__(self, code_dim: int, scale: int, downsample: int, width: int, depth: int, rotation: str,
                  up_axis: str, loss_weights: MotionLossWeights | dict[str, float] | None,
-                 constant_groups: tuple[str, ...] = ()) -> None:
+                 constant_groups: tuple[str, ...] = (), latent_shape_weight: float = 0.0) -> None:
         super().__init__()
+        if latent_shape_weight < 0:
+            raise ValueError(f"{type(self).__name__}.latent_shape_weight: expected >= 0, got "
+                             f"{latent_shape_weight}")
+        self.latent_shape_weight = float(latent_shape_weight)
         if scale < 1:
             raise ValueError(f"{type(self).__name__}.scale: expected an integer >= 1, got {scale}")
         self.code_dim, self.scale, self.downsample = code_dim, scale, downsample
@@ -202,8 +214,23 @@ class MotionTokenizerBase(Tokenizer):
             losses["joints"] = joint_loss(self._to_motion(pred), self.features.canonicalize(x.float()))
         losses["commit"] = q.commit_loss
         losses["loss"] = weighted_total(losses, self.loss_weights)
+        if self.latent_shape_weight:
+            losses["latent_betas"] = self._latent_shape_loss(z, target)
+            losses["loss"] = losses["loss"] + self.latent_shape_weight * losses["latent_betas"]
         losses["perplexity"] = q.perplexity.detach()
         return losses
+
+    def _latent_shape_loss(self, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Shape reconstruction from the encoder latents ``z`` before quantization.
+
+        Through the quantizer the encoder only learns what the codes already carry, and a model whose codes
+        start without body shape can stay there (benchmarks/results/motion_shape_probe.md: the shipped
+        encoder's latents hardly hold it). Decoding the unquantized latents too gives the encoder a direct
+        gradient to carry shape; the codes follow through the commitment loss and the EMA codebook.
+        """
+        part = self.features.groups["betas"]
+        free = self._decode_codes(z)[:, : target.shape[1], part]  # (B, T, 10)
+        return F.smooth_l1_loss(free, target[..., part], beta=SMOOTH_L1_BETA)
 
     @torch.no_grad()
     def fit_normalization(self, motions: Any) -> None:

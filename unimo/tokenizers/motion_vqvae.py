@@ -44,21 +44,24 @@ class MotionVQVAETokenizer(MotionTokenizerBase):
         constant_groups: Feature groups decoded once per clip, e.g. ``["betas"]`` (body shape does not change
             within a clip; see ``unimo.tokenizers.expert_decoders``). Empty: every frame decoded on its own.
         gradient: "straight_through" or "rotation" (the rotation trick; ``EMAVectorQuantizer``).
+        latent_shape_weight: Weight of a shape loss on the decoded *unquantized* latents (0: off), so the
+            encoder learns to carry body shape (``MotionTokenizerBase._latent_shape_loss``).
     """
 
     def __init__(self, codebook_size: int = 1024, code_dim: int = 128, scale: int = 4, downsample: int = 4,
                  width: int = 256, depth: int = 3, rotation: str = "6d", up_axis: str = "auto",
                  decay: float = 0.99, dead_threshold: float = 1.0,
                  loss_weights: MotionLossWeights | None = None,
-                 constant_groups: list[str] | None = None, gradient: str = "straight_through") -> None:
+                 constant_groups: list[str] | None = None, gradient: str = "straight_through",
+                 latent_shape_weight: float = 0.0) -> None:
         super().__init__(code_dim, scale, downsample, width, depth, rotation, up_axis, loss_weights,
-                         tuple(constant_groups or ()))
+                         tuple(constant_groups or ()), latent_shape_weight)
         self.quantizer = EMAVectorQuantizer(codebook_size, code_dim, decay, dead_threshold, gradient=gradient)
         self._record_args(codebook_size=codebook_size, code_dim=code_dim, scale=scale,
                           downsample=downsample, width=width, depth=depth, rotation=rotation,
                           up_axis=up_axis, decay=decay, dead_threshold=dead_threshold,
                           loss_weights=self.loss_weights, constant_groups=list(constant_groups or []),
-                          gradient=gradient)
+                          gradient=gradient, latent_shape_weight=latent_shape_weight)
 
     @property
     def vocab_size(self) -> int:
