@@ -155,3 +155,22 @@ def test_decode_expected_is_decode_for_one_hot_and_averages_codes(name: str) -> 
     assert not torch.allclose(midpoint, tok.decode(ids, num_frames=17), atol=1e-3)
     with pytest.raises(ValueError, match=rf"decode_expected: expected probs \(B, N, {tok.vocab_size}\)"):
         tok.decode_expected(one_hot[..., :-1])
+
+
+def test_latent_shape_loss_adds_a_shape_term_on_the_unquantized_latents() -> None:
+    motion = smooth_motion(4, 33)
+    plain, latent = (build("MotionVQVAETokenizer", latent_shape_weight=w) for w in (0.0, 2.0))
+    latent.load_state_dict(plain.state_dict())  # same weights: the totals differ by the new term only
+    assert "latent_shape_weight" not in plain.config()["init_args"]  # unused: config and fingerprint as before
+    assert latent.config()["init_args"]["latent_shape_weight"] == 2.0
+    torch.manual_seed(0)
+    base = plain.loss(motion)
+    torch.manual_seed(0)
+    extra = latent.loss(motion)
+    assert "latent_betas" not in base and float(extra["latent_betas"]) > 0
+    assert torch.allclose(extra["loss"], base["loss"] + 2.0 * extra["latent_betas"], atol=1e-5)
+    # its gradient reaches the encoder
+    grads = torch.autograd.grad(extra["latent_betas"], list(latent.encoder.parameters()), allow_unused=True)
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+    with pytest.raises(ValueError, match="latent_shape_weight: expected >= 0, got -1"):
+        build("MotionVQVAETokenizer", latent_shape_weight=-1.0)
