@@ -170,7 +170,8 @@ def test_latent_shape_loss_adds_a_shape_term_on_the_unquantized_latents() -> Non
     assert "latent_betas" not in base and float(extra["latent_betas"]) > 0
     assert torch.allclose(extra["loss"], base["loss"] + 2.0 * extra["latent_betas"], atol=1e-5)
     # its gradient reaches the encoder
-    grads = torch.autograd.grad(extra["latent_betas"], list(latent.encoder.parameters()), allow_unused=True)
+    encoder = list(latent.encoder.parameters())
+    grads = torch.autograd.grad(extra["latent_betas"], encoder, allow_unused=True)
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
     with pytest.raises(ValueError, match="latent_shape_weight: expected >= 0, got -1"):
         build("MotionVQVAETokenizer", latent_shape_weight=-1.0)
