@@ -161,7 +161,7 @@ def test_latent_shape_loss_adds_a_shape_term_on_the_unquantized_latents() -> Non
     motion = smooth_motion(4, 33)
     plain, latent = (build("MotionVQVAETokenizer", latent_shape_weight=w) for w in (0.0, 2.0))
     latent.load_state_dict(plain.state_dict())  # same weights: the totals differ by the new term only
-    assert "latent_shape_weight" not in plain.config()["init_args"]  # unused: config and fingerprint unchanged
+    assert "latent_shape_weight" not in plain.config()["init_args"]  # unused: fingerprint unchanged
     assert latent.config()["init_args"]["latent_shape_weight"] == 2.0
     torch.manual_seed(0)
     base = plain.loss(motion)
