@@ -175,3 +175,13 @@ def test_latent_shape_loss_adds_a_shape_term_on_the_unquantized_latents() -> Non
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
     with pytest.raises(ValueError, match="latent_shape_weight: expected >= 0, got -1"):
         build("MotionVQVAETokenizer", latent_shape_weight=-1.0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("constant_groups", [[], ["betas"]])
+def test_one_group_decodes_as_in_the_full_decode(name: str, constant_groups: list[str]) -> None:
+    tok = build(name, constant_groups=constant_groups).eval()
+    _, z = tok._latents(smooth_motion(2, 33))
+    full = tok._decode_codes(z)
+    for group, part in tok.features.groups.items():
+        assert torch.allclose(tok._decode_group(z, group), full[..., part], atol=1e-6)

@@ -36,8 +36,18 @@ class _GroupedDecoder(nn.Module):
             feats = feats.clone()
             for name in self.constant_groups:
                 part = self.groups[name]
-                feats[:, part] = feats[:, part].mean(dim=2, keepdim=True).expand_as(feats[:, part])
+                feats[:, part] = self._held(feats[:, part], name)
         return feats.transpose(1, 2)
+
+    def _held(self, group_feats: torch.Tensor, name: str) -> torch.Tensor:
+        """One group's output ``(B, F_g, T)``, replaced by its mean over time if the group is constant."""
+        if name not in self.constant_groups:
+            return group_feats
+        return group_feats.mean(dim=2, keepdim=True).expand_as(group_feats)
+
+    def decode_group(self, z: torch.Tensor, name: str) -> torch.Tensor:
+        """Decode latents ``(B, C, L)`` to the features ``(B, T, F_g)`` of group ``name`` alone."""
+        return self(z)[..., self.groups[name]]
 
 
 class ExpertMotionDecoders(_GroupedDecoder):
@@ -63,6 +73,10 @@ class ExpertMotionDecoders(_GroupedDecoder):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Decode latents ``(B, C, L)`` to features ``(B, T, F)``."""
         return self._finish(torch.cat([expert(z) for expert in self.experts.values()], dim=1))
+
+    def decode_group(self, z: torch.Tensor, name: str) -> torch.Tensor:
+        """Decode latents ``(B, C, L)`` to the features ``(B, T, F_g)`` of group ``name``: its expert only."""
+        return self._held(self.experts[name](z), name).transpose(1, 2)
 
 
 class SingleMotionDecoder(_GroupedDecoder):

@@ -133,13 +133,20 @@ class MotionTokenizerBase(Tokenizer):
         z = self.encoder(feats.transpose(1, 2))  # (B, s*D, L)
         return feats, rearrange(z, "b (s d) l -> b (l s) d", s=self.scale)
 
-    def _decode_codes(self, z_q: torch.Tensor) -> torch.Tensor:
-        """Decode codes ``(B, L*s, D)`` to normalised features ``(B, 1 + ds*(L-1), F)`` (front pad cut)."""
+    def _decoder_input(self, z_q: torch.Tensor) -> torch.Tensor:
+        """Codes ``(B, L*s, D)`` -> the decoders' input ``(B, s*D, L)``."""
         if z_q.shape[1] % self.scale:
             raise ValueError(f"{type(self).__name__}: {z_q.shape[1]} ids is not a multiple of "
                              f"scale={self.scale}")
-        feats = self.decoder(rearrange(z_q, "b (l s) d -> b (s d) l", s=self.scale))  # (B, ds*L, F)
-        return feats[:, self.downsample - 1:]
+        return rearrange(z_q, "b (l s) d -> b (s d) l", s=self.scale)
+
+    def _decode_codes(self, z_q: torch.Tensor) -> torch.Tensor:
+        """Decode codes ``(B, L*s, D)`` to normalised features ``(B, 1 + ds*(L-1), F)`` (front pad cut)."""
+        return self.decoder(self._decoder_input(z_q))[:, self.downsample - 1:]  # of (B, ds*L, F)
+
+    def _decode_group(self, z_q: torch.Tensor, name: str) -> torch.Tensor:
+        """``_decode_codes`` for one feature group: ``(B, 1 + ds*(L-1), F_g)``, only its expert run."""
+        return self.decoder.decode_group(self._decoder_input(z_q), name)[:, self.downsample - 1:]
 
     def _to_motion(self, feats: torch.Tensor) -> torch.Tensor:
         """Normalised features ``(B, T, F)`` -> canonical motion ``(B, T, 79)``."""
@@ -228,9 +235,8 @@ class MotionTokenizerBase(Tokenizer):
         encoder's latents hardly hold it). Decoding the unquantized latents too gives the encoder a direct
         gradient to carry shape; the codes follow through the commitment loss and the EMA codebook.
         """
-        part = self.features.groups["betas"]
-        free = self._decode_codes(z)[:, : target.shape[1], part]  # (B, T, 10)
-        return F.smooth_l1_loss(free, target[..., part], beta=SMOOTH_L1_BETA)
+        free = self._decode_group(z, "betas")[:, : target.shape[1]]  # (B, T, 10)
+        return F.smooth_l1_loss(free, target[..., self.features.groups["betas"]], beta=SMOOTH_L1_BETA)
 
     @torch.no_grad()
     def fit_normalization(self, motions: Any) -> None:
