@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from unimo.reports.plots import blank_figure  # noqa: E402
 
 
 def v2m_curves(run: dict[str, Any]) -> tuple[list[int], list[float], list[float]] | None:
@@ -65,8 +68,7 @@ def main() -> None:
         files = [str(f) for f in args.files]
         raise SystemExit(f"no run with val_video_gain_history in {files} (benchmarks/joint.py writes it "
                          "since session 18)")
-    figure = Figure(figsize=(8.0, 4.0), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = blank_figure()
     ax = figure.add_subplot()
     for i, (name, (steps, own, other)) in enumerate(sorted(curves.items())):
         color = f"C{i}"

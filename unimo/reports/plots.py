@@ -17,7 +17,7 @@ FIGSIZE = (8.0, 4.0)
 DPI = 100
 
 
-def _figure(rows: int = 1) -> Figure:
+def blank_figure(rows: int = 1) -> Figure:
     """A fixed-size figure (taller by ``FIGSIZE[1] * 0.6`` per extra row) with the Agg canvas attached."""
     height = FIGSIZE[1] + FIGSIZE[1] * 0.6 * (rows - 1)
     figure = Figure(figsize=(FIGSIZE[0], height), dpi=DPI, layout="constrained")
@@ -31,7 +31,7 @@ def per_joint_plot(path: str | Path, errors_mm: Sequence[float], names: Sequence
     values = np.asarray(errors_mm, dtype=float)
     if len(values) != len(names):
         raise ValueError(f"per_joint_plot: {len(values)} errors for {len(names)} joint names")
-    figure = _figure()
+    figure = blank_figure()
     ax = figure.add_subplot()
     ax.bar(np.arange(len(values)), values, color="tab:blue")
     ax.axhline(float(np.nanmean(values)), color="tab:red", linestyle="--",
@@ -49,7 +49,7 @@ def over_time_plot(path: str | Path, series: Mapping[str, Sequence[float]], fps:
     """Write one line plot per named per-frame series (e.g. ``{"mpjpe_mm": [...]}``), stacked vertically."""
     if not series:
         raise ValueError("over_time_plot: no series given")
-    figure = _figure(rows=len(series))
+    figure = blank_figure(rows=len(series))
     axes = figure.subplots(len(series), 1, squeeze=False)[:, 0]
     for ax, (name, values) in zip(axes, series.items(), strict=True):
         values = np.asarray(values, dtype=float)
