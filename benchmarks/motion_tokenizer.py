@@ -134,6 +134,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-speeds", type=float, nargs="+", default=[], metavar="FACTOR",
                    help="with --evaluate: also score the real clips played FACTOR times as fast (resampled "
                         "to fps / FACTOR): how much of their error is speed")
+    p.add_argument("--init", type=Path, default=None, metavar="EXPORT",
+                   help="start every variant from this exported tokenizer's weights and feature statistics "
+                        "(fresh optimizer and warmup): continue a run across device calls")
     p.add_argument("--evaluate", type=Path, nargs="+", default=None, metavar="EXPORT",
                    help="score these exported tokenizers (no training); rows are named by file stem "
                         "(folder/stem where stems repeat)")
@@ -288,7 +291,10 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
         kwargs["code_dim"] = args.code_dim
     torch.manual_seed(args.seed)
     tokenizer = TOKENIZERS.build(cls, **kwargs).to(args.device)
-    tokenizer.fit_normalization(train_data[i: i + 256] for i in range(0, min(len(train_data), 2048), 256))
+    if args.init is not None:
+        load_weights(tokenizer, args.init, name)
+    else:
+        tokenizer.fit_normalization(train_data[i: i + 256] for i in range(0, min(len(train_data), 2048), 256))
     pose_noise_deg = overrides.get("pose_noise_deg", args.pose_noise_deg)
     max_speed = overrides.get("max_speed", args.max_speed)
     wiggle_deg = overrides.get("wiggle_deg", 0.0)
@@ -312,6 +318,16 @@ def run_variant(name: str, args: argparse.Namespace, train_data: torch.Tensor, e
     print(f"{name}: {result['steps']} steps in {result['train_seconds']} s | "
           f"synthetic {result['synthetic']} | real {result['real']}", flush=True)
     return result
+
+
+def load_weights(tokenizer: torch.nn.Module, path: Path, variant: str) -> None:
+    """Copy an export's weights and normalisation buffers into ``tokenizer`` (same architecture required)."""
+    source = load_tokenizer(path, map_location="cpu")
+    try:
+        tokenizer.load_state_dict(source.state_dict())
+    except RuntimeError as err:
+        raise SystemExit(f"--init {path}: its weights do not fit variant {variant} at this --width/--depth/"
+                         f"--code-dim ({type(source).__name__} {source.config()}): {err}") from err
 
 
 # ---------------------------------------------------------------------- report
