@@ -79,6 +79,14 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # shape also decoded from the unquantized latents: a direct gradient for the encoder to carry body shape
     "experts_s4_k1024_speed2_latent_shape": (VQ, {"scale": 4, "codebook_size": 1024,
                                                   "latent_shape_weight": 1.0}, {"max_speed": 2}),
+    # the same at a fifth of the weight: on the H100 weight 1 learned shape (betas error 0.15) at some cost
+    # in pose on the real clips (session 19); does less shape pressure keep more pose?
+    "experts_s4_k1024_speed2_latent_shape_light": (VQ, {"scale": 4, "codebook_size": 1024,
+                                                        "latent_shape_weight": 0.2}, {"max_speed": 2}),
+    # latent shape term + shape decoded once per clip: each token then needs to carry only part of the shape
+    "experts_s4_k1024_speed2_latent_shape1": (VQ, {"scale": 4, "codebook_size": 1024,
+                                                   "latent_shape_weight": 1.0, "constant_groups": ["betas"]},
+                                              {"max_speed": 2}),
     "fsq_s4_1000_speed2": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]}, {"max_speed": 2}),
     # joints that never rest: a 5 degree oscillation per joint and axis (0.5-4 cycles per window)
     "fsq_s4_1000_speed2_wiggle5": (FSQ, {"scale": 4, "levels": [8, 5, 5, 5]},
