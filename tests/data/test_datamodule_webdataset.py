@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 from types import SimpleNamespace
 
 import jsonargparse
@@ -12,7 +13,10 @@ import pytest
 import torch
 
 from unimo.data.datamodules import WebDatasetDataModule
+from unimo.data.shards.decode import ClipDecoder
 from unimo.data.shards.frames import frames_to_tensor
+from unimo.data.shards.sample import MOTION, motion_to_npz_bytes
+from unimo.data.shards.skips import ShardDataError, SkipReporter
 from unimo.data.shards.synth import SynthSpec, clip_seed, has_generator, synthesize
 
 SPEC = SynthSpec(num_clips=14, num_frames=8, size=16, fps=10.0, seed=5, clips_per_shard=2)  # 7 shards: 5/1/1
@@ -132,6 +136,30 @@ def test_damaged_shard_counted_and_logged(data_dir):
     strict.setup("fit")
     with pytest.raises(ValueError, match="shard-000002.tar"):
         keys_of(strict.train_dataloader())
+
+
+def test_clips_shorter_than_a_sample_stop_before_loading(data_dir):
+    """Every clip holds 8 frames: asking for 9 would skip every sample, forever on a resampled stream."""
+    dm = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=0, num_frames=9, resampled=True)
+    dm.setup("fit")
+    with pytest.raises(ValueError, match="train split has 8 frames, but each sample needs 9"):
+        dm.train_dataloader()
+    fits = WebDatasetDataModule(str(data_dir), batch_size=2, num_workers=0, num_frames=8)
+    fits.setup("fit")
+    assert len(next(iter(fits.train_dataloader()))["key"]) == 2
+
+
+def test_endless_stream_of_unusable_samples_stops(toy):
+    """The manifest cannot always tell (e.g. every motion corrupt): the decoder gives up after 1000 misses
+    before a first usable clip, and never after one."""
+    good = {"__url__": "a.tar", "__key__": "good", MOTION: motion_to_npz_bytes(toy.motion(1, 8, 10.0))}
+    bad = {"__url__": "a.tar", "__key__": "bad", MOTION: b"not an npz"}
+    decoder = ClipDecoder(SkipReporter(), num_frames=4, modalities=("motion",))
+    with pytest.raises(ShardDataError, match="1000 samples skipped and none usable; the latest: a.tar: bad"):
+        next(decoder(itertools.repeat(bad)))
+    after_one = ClipDecoder(SkipReporter(), num_frames=4, modalities=("motion",))
+    clips = after_one(itertools.chain([good], itertools.repeat(bad, 3000), [good]))
+    assert [c["key"] for c in clips] == ["good", "good"]
 
 
 def test_synthesizes_when_missing(tmp_path):

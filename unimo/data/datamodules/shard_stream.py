@@ -17,7 +17,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch.utils.data import DataLoader
 
-from unimo.data.shards.manifest import manifest_path, read_manifest, split_urls
+from unimo.data.shards.manifest import longest_clip, manifest_path, read_manifest, split_urls
 from unimo.data.shards.pipeline import clip_pipeline, samples_per_worker, uneven_split_warning
 from unimo.data.shards.reader import RawSample, TarSamples
 from unimo.data.shards.skips import SkipReporter
@@ -95,10 +95,20 @@ class ShardStreamDataModule(L.LightningDataModule):
     def _decoder(self, train: bool) -> Decoder:
         raise NotImplementedError
 
+    def _check_clip_length(self, split: str, span: int | None) -> None:
+        """Stop before loading when no clip of ``split`` is long enough: every sample would be skipped."""
+        longest = longest_clip(self._manifest or {}, split)
+        if span is not None and longest is not None and longest < span:
+            raise ValueError(f"{manifest_path(self.data_dir)}: the longest clip of the {split} split has "
+                             f"{longest} frames, but each sample needs {span} (from num_frames and "
+                             "frame_stride): lower num_frames or make longer clips")
+
     def _loader(self, split: str, train: bool) -> DataLoader:
         if self._manifest is None:
             self.setup()
         urls = split_urls(self.data_dir, self._manifest, split)
+        decoder = self._decoder(train)
+        self._check_clip_length(split, getattr(decoder, "span", None))
         resampled = self.resampled and train
         rank = (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else None
         if not resampled:
@@ -107,7 +117,7 @@ class ShardStreamDataModule(L.LightningDataModule):
             if message and (world_size > 1 or len(urls) < max(1, self.num_workers)):
                 rank_zero_warn(f"{split} split of {self.data_dir}: {message}")
         dataset = clip_pipeline(
-            urls, self._reader(), self._decoder(train), shuffle=train, shuffle_buffer=self.shuffle_buffer,
+            urls, self._reader(), decoder, shuffle=train, shuffle_buffer=self.shuffle_buffer,
             resampled=resampled, seed=self.seed, rank=rank,
             samples_per_worker=samples_per_worker(self.epoch_length, self.batch_size, self.num_workers)
             if resampled else None)

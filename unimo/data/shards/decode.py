@@ -18,7 +18,7 @@ from unimo.data.shards.batch import ShardBatch, stack
 from unimo.data.shards.frames import frames_to_tensor
 from unimo.data.shards.reader import RawSample
 from unimo.data.shards.sample import CAMERA, MOTION, VIDEO, motion_from_npz_bytes
-from unimo.data.shards.skips import SkipReporter
+from unimo.data.shards.skips import NothingUsableGuard, SkipReporter
 from unimo.data.shards.workers import worker_rng
 from unimo.render.video_io import decode_video_bytes
 
@@ -53,6 +53,7 @@ class ClipDecoder:
         self.random_start, self.size, self.seed = random_start, size, seed
         self.video = "video" in modalities
         self._calls = 0
+        self.nothing_usable = NothingUsableGuard()
 
     @property
     def span(self) -> int:
@@ -67,6 +68,7 @@ class ClipDecoder:
             clip = self._try_decode(raw, rng)
             if clip is None:
                 continue
+            self.nothing_usable.usable()
             if held is not None:
                 held["skipped"] = self.reporter.take_pending()  # records from this worker since the last clip
                 yield held
@@ -93,7 +95,9 @@ class ClipDecoder:
                 clip["video"] = self._decode_video(raw[VIDEO], start, motion.fps)  # (T, 3, H, W)
             return clip
         except DECODE_ERRORS as exc:
-            self.reporter.report(raw["__url__"], f"{raw['__key__']}.{member}", f"{type(exc).__name__}: {exc}")
+            where, reason = f"{raw['__key__']}.{member}", f"{type(exc).__name__}: {exc}"
+            self.reporter.report(raw["__url__"], where, reason)
+            self.nothing_usable.skipped(f"{raw['__url__']}: {where}: {reason}")
             return None
 
     def _decode_video(self, data: bytes, start: int, motion_fps: float) -> torch.Tensor:

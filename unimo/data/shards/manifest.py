@@ -118,6 +118,13 @@ def split_urls(data_dir: str | Path, manifest: dict[str, Any], split: str) -> li
     return [str(Path(data_dir) / name) for name in names]
 
 
+def longest_clip(manifest: dict[str, Any], split: str) -> int | None:
+    """Return the most frames any clip of ``split`` has (from the shards' ``max_frames``); None if unknown."""
+    names = set(manifest.get("splits", {}).get(split, []))
+    lengths = [s.get("max_frames") for s in manifest.get("shards", []) if s.get("name") in names]
+    return None if not lengths or None in lengths else max(int(n) for n in lengths)
+
+
 def expected_clips(manifest: dict[str, Any]) -> dict[str, int]:
     """Map shard file name to its clip count (used to count samples lost in truncated shards)."""
     return {s["name"]: int(s["num_clips"]) for s in manifest.get("shards", [])}

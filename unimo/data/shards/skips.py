@@ -75,3 +75,26 @@ class SkipReporter:
         state = dict(self.__dict__)
         state["_pending"] = []  # each worker starts with its own empty list
         return state
+
+
+class NothingUsableGuard:
+    """Stop a stream whose samples are all bad: raise ``ShardDataError`` once ``limit`` samples were skipped
+    before the first usable one (an endless, resampled stream would otherwise skip them forever).
+
+    Kept by each decoder (so per worker process, and across epochs); skips after a usable sample never stop
+    the stream: that is what ``error_policy="warn"`` promises.
+    """
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = limit
+        self.misses: int | None = 0  # None once a sample was usable
+
+    def usable(self) -> None:
+        self.misses = None
+
+    def skipped(self, latest: str) -> None:
+        if self.misses is None:
+            return
+        self.misses += 1
+        if self.misses >= self.limit:
+            raise ShardDataError(f"{self.misses} samples skipped and none usable; the latest: {latest}")

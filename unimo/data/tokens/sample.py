@@ -30,7 +30,7 @@ from unimo.data.shards.batch import ShardBatch, stack
 from unimo.data.shards.decode import DECODE_ERRORS
 from unimo.data.shards.reader import RawSample
 from unimo.data.shards.sample import check_key, json_bytes, npy_from_bytes
-from unimo.data.shards.skips import SkipReporter
+from unimo.data.shards.skips import NothingUsableGuard, SkipReporter
 
 VIDEO_IDS, MOTION_IDS, MOTION_WINDOW, META = "video_ids.npy", "motion_ids.npy", "motion.npy", "meta.json"
 TOKEN_MEMBERS = (VIDEO_IDS, MOTION_IDS, MOTION_WINDOW, META)
@@ -86,6 +86,7 @@ class TokenDecoder:
 
     def __init__(self, reporter: SkipReporter) -> None:
         self.reporter = reporter
+        self.nothing_usable = NothingUsableGuard()
 
     def __call__(self, samples: Iterable[RawSample]) -> Iterator[dict[str, Any]]:
         held = None  # yield one sample late, so skips at the end of the stream still ride on a sample
@@ -93,8 +94,11 @@ class TokenDecoder:
             try:
                 window = decode_window(raw)
             except DECODE_ERRORS as exc:
-                self.reporter.report(raw["__url__"], raw["__key__"], f"{type(exc).__name__}: {exc}")
+                reason = f"{type(exc).__name__}: {exc}"
+                self.reporter.report(raw["__url__"], raw["__key__"], reason)
+                self.nothing_usable.skipped(f"{raw['__url__']}: {raw['__key__']}: {reason}")
                 continue
+            self.nothing_usable.usable()
             if held is not None:
                 held["skipped"] = self.reporter.take_pending()
                 yield held
