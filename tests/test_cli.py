@@ -27,7 +27,7 @@ def test_help_lists_every_subcommand() -> None:
     out = subprocess.run([sys.executable, "-m", "unimo.cli", "--help"], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     discover()
-    for name in ["fit", "validate", "test", "predict", *SUBCOMMANDS]:
+    for name in ["fit", "validate", "test", *SUBCOMMANDS]:
         assert f"  {name} " in out, f"`unimo --help` does not list {name!r}:\n{out}"
     assert out.strip() == usage().strip()
 
@@ -36,6 +36,51 @@ def test_unknown_subcommand_names_the_known_ones(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as info:
         main(["fitt"])
     assert "unknown subcommand 'fitt'" in str(info.value) and "fit" in str(info.value)
+
+
+def test_predict_points_to_capture_and_generate() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["predict", "--config", "configs/joint.yaml"])
+    assert "not offered" in str(info.value) and "unimo capture" in str(info.value)
+
+
+def test_group_help_lists_its_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["data", "--help"])
+    assert info.value.code == 0 and "  data synth " in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["data"])
+    assert "expected a subcommand" in str(info.value) and "data synth" in str(info.value)
+
+
+def test_input_errors_print_one_line_with_the_innermost_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from unimo.commands import subcommand
+
+    @subcommand("testing fail")
+    def fail(kind: str) -> None:
+        """Fail (test only)."""
+        if kind == "wrapped":  # as Lightning and jsonargparse wrap errors raised while building a model
+            try:
+                raise ValueError("clip.npz: field 'body_pose' missing")
+            except ValueError as err:
+                raise RuntimeError("instantiation failed") from err
+        if kind == "bug":
+            raise ZeroDivisionError("a bug, not an input error")
+        raise FileNotFoundError("nothing.mp4: no such file")
+
+    try:
+        for kind, expected in [("missing", "nothing.mp4: no such file"),
+                               ("wrapped", "clip.npz: field 'body_pose' missing")]:
+            with pytest.raises(SystemExit) as info:
+                main(["testing", "fail", kind])
+            assert str(info.value).splitlines()[0] == f"unimo testing fail: {expected}"
+        with pytest.raises(ZeroDivisionError):
+            main(["testing", "fail", "bug"])  # bugs keep their traceback
+        monkeypatch.setenv("UNIMO_TRACEBACK", "1")
+        with pytest.raises(FileNotFoundError):
+            main(["testing", "fail", "missing"])
+    finally:
+        SUBCOMMANDS.pop("testing fail")
 
 
 def _base_of(config: Path) -> list[Path]:

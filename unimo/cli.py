@@ -1,6 +1,6 @@
 """The ``unimo`` command.
 
-``unimo fit|validate|test|predict --config FILE`` is a LightningCLI in subclass mode: ``model:`` names any
+``unimo fit|validate|test --config FILE`` is a LightningCLI in subclass mode: ``model:`` names any
 LightningModule (``class_path: JointTask``) and ``data:`` any LightningDataModule. Every other subcommand
 (``unimo data synth``, ``unimo generate`` ...) is a plain function registered with
 ``unimo.commands.subcommand``; its signature and docstring are its parser and ``--help`` (jsonargparse).
@@ -10,9 +10,11 @@ writes a report folder (``unimo.reports``; options ``--report.*``, see ``unimo.l
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from unimo import __version__
 from unimo.commands import SUBCOMMANDS, discover
@@ -22,8 +24,13 @@ LIGHTNING_SUBCOMMANDS = {
     "fit": "train a model (LightningCLI)",
     "validate": "run validation on a checkpoint (LightningCLI)",
     "test": "test a checkpoint (--ckpt FILE) and write a report with pictures (LightningCLI)",
-    "predict": "run prediction (LightningCLI)",
 }
+# Lightning subcommands unimo does not offer, and what does the job instead.
+INSTEAD = {"predict": "use `unimo capture CKPT --video V` (video -> motion) or "
+                      "`unimo generate CKPT --image I` (image -> video + motion)"}
+# Errors whose message says what is wrong with the user's input; the CLI prints them in one line.
+INPUT_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError)
+TRACEBACK_ENV = "UNIMO_TRACEBACK"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -42,14 +49,41 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_lightning(args)
         return
     name, rest = _match_subcommand(args)
-    try:
+    with input_errors_in_one_line(name):
         run_function(name, SUBCOMMANDS[name], rest)
-    except (FileNotFoundError, ValueError) as err:
-        from unimo.render.video_io import VideoDecodeError  # here: importing PyAV slows `unimo --help`
 
-        if not isinstance(err, (FileNotFoundError, VideoDecodeError)):
+
+@contextlib.contextmanager
+def input_errors_in_one_line(name: str) -> Iterator[None]:
+    """Stop with ``unimo NAME: <message>`` (exit status 1) on an input error instead of a traceback.
+
+    Our errors name the file or option and what was expected; a traceback buries that line. The message is
+    that of the innermost input error in the chain, so errors that Lightning or jsonargparse wrap while
+    building a model still read as ours. ``UNIMO_TRACEBACK=1`` re-raises, for bug reports.
+    """
+    try:
+        yield
+    except Exception as err:
+        root = root_input_error(err)
+        if root is None or os.environ.get(TRACEBACK_ENV):
             raise
-        sys.exit(f"unimo {name}: {err}")  # a missing or unreadable input file: its one-line message
+        sys.exit(f"unimo {name}: {_message(root)}\n({TRACEBACK_ENV}=1 shows the traceback)")
+
+
+def root_input_error(err: BaseException) -> BaseException | None:
+    """Return the innermost input error of ``err``'s cause/context chain, None if the chain has none."""
+    found, seen = None, set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, INPUT_ERRORS):
+            found = current
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _message(err: BaseException) -> str:
+    return str(err) or type(err).__name__
 
 
 def usage() -> str:
@@ -83,7 +117,7 @@ def run_lightning(args: list[str]) -> None:
     args = [_ckpt_alias(arg) for arg in args]
     if from_shell:
         sys.argv[1:] = args  # LightningCLI reads its own argv (and warns when also given args)
-    try:
+    with input_errors_in_one_line(args[0]):
         UnimoCLI(
             LightningModule,
             LightningDataModule,
@@ -93,8 +127,6 @@ def run_lightning(args: list[str]) -> None:
             save_config_kwargs={"overwrite": True},
             auto_configure_optimizers=False,
         )
-    except FileNotFoundError as err:
-        sys.exit(f"unimo {args[0]}: {err}")
 
 
 def _ckpt_alias(arg: str) -> str:
@@ -157,7 +189,15 @@ def _match_subcommand(args: list[str]) -> tuple[str, list[str]]:
         return args[0], args[1:]
     group = [name for name in SUBCOMMANDS if name.split()[0] == args[0]]
     if group:
-        sys.exit(f"unimo {args[0]}: expected one of: {', '.join(sorted(group))}")
+        width = max(map(len, group))
+        rows = [f"  {name.ljust(width)}  {_summary(SUBCOMMANDS[name])}" for name in sorted(group)]
+        text = "\n".join([f"usage: unimo {args[0]} <subcommand> [options]", "", "subcommands:", *rows])
+        if args[1:2] in (["-h"], ["--help"], ["help"]):
+            print(text)
+            sys.exit(0)
+        sys.exit(f"unimo {args[0]}: expected a subcommand\n{text}")
+    if args[0] in INSTEAD:
+        sys.exit(f"unimo {args[0]}: not offered; {INSTEAD[args[0]]}")
     known = sorted([*LIGHTNING_SUBCOMMANDS, *SUBCOMMANDS])
     sys.exit(f"unimo: unknown subcommand {args[0]!r}; known: {', '.join(known)}")
 

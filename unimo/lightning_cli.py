@@ -1,4 +1,4 @@
-"""``UnimoCLI``: Lightning's CLI as ``unimo fit|validate|test|predict`` uses it.
+"""``UnimoCLI``: Lightning's CLI as ``unimo fit|validate|test`` uses it.
 
 What it adds to ``LightningCLI``:
 
@@ -6,7 +6,8 @@ What it adds to ``LightningCLI``:
   (metrics.json, report.md, sample sheet, plots) is written, ``<log dir>/report`` unless
   ``--report.dirpath`` says otherwise. The callback sits in every subcommand's trainer, but only the test
   loop calls it, so ``fit`` is unchanged (its saved ``config.yaml`` just carries the ``report:`` options).
-- A checkpoint path that names no file stops the command at once with one line, before any model is built.
+- A checkpoint path that names no file, or a file that is no checkpoint, stops the command at once with one
+  line, before any model is built; ``unimo test`` without ``--ckpt`` warns that it tests an untrained model.
 
 Kept out of ``unimo.cli`` so that ``unimo --help`` and the plain subcommands never import Lightning.
 """
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import yaml
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+from lightning.pytorch.utilities import rank_zero_warn
 
+from unimo.checkpoint_file import check_checkpoint_file
 from unimo.reports import EvaluationReport
 
 # ckpt_path values Lightning resolves itself instead of reading a file.
@@ -37,6 +40,11 @@ class UnimoCLI(LightningCLI):
                 and not Path(ckpt).is_file():
             sys.exit(f"unimo {self.subcommand}: checkpoint {ckpt} not found; pass the .ckpt file that "
                      "`unimo fit` wrote (under <default_root_dir>/.../checkpoints/) with --ckpt")
+        if ckpt and Path(ckpt).is_file():
+            check_checkpoint_file(ckpt)
+        if self.subcommand == "test" and not ckpt:
+            rank_zero_warn("unimo test without --ckpt: testing the model as configured, untrained unless its "
+                           "config loads weights; pass --ckpt FILE to test a trained one")
 
     def before_test(self) -> None:
         """Hand the resolved configuration to the report, so metrics.json records exactly what ran."""

@@ -40,6 +40,8 @@ def load_joint_model(ckpt: str, device: str = "auto", precision: str = "auto") -
                                 "`unimo fit --config configs/joint.yaml`)")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: this machine has no CUDA device; use --device cpu (or auto)")
     return set_backbone_precision(JointTask.from_checkpoint(ckpt, map_location=device).eval(), precision)
 
 

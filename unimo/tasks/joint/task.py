@@ -19,6 +19,7 @@ import torch
 from torchmetrics import MetricCollection
 
 from unimo.backbones.base import Backbone
+from unimo.checkpoint_file import read_checkpoint
 from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError
 from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step, sampled_belief
 from unimo.tasks.joint.input_noise import check_input_noise, noisy_inputs
@@ -330,7 +331,11 @@ class JointTask(L.LightningModule):
         """Load a trained joint model from its checkpoint alone (tokenizer files need not exist any more)."""
         from unimo.tokenizers.loading import build_tokenizer
 
-        stored = torch.load(path, map_location="cpu", weights_only=False).get("unimo_tokenizers", {})
+        checkpoint = read_checkpoint(path)
+        if not any(key.startswith("backbone.") for key in checkpoint.get("state_dict", {})):
+            raise ValueError(f"{path}: not a joint-model checkpoint (no backbone weights; tokenizer runs "
+                             "write their own kind): pass one of `unimo fit --config configs/joint.yaml`")
+        stored = checkpoint.get("unimo_tokenizers", {})
         rebuilt = {f"{key}_tokenizer": build_tokenizer(config) for key, config in stored.items() if config}
         with warnings.catch_warnings():  # modules as arguments are on purpose here: no warning for each
             warnings.filterwarnings("ignore", message=r"Attribute '\w+' is an instance of `nn.Module`")
