@@ -91,6 +91,8 @@ def test_preview_gif_of_packed_clips(pairs, tmp_path, capsys):
         image.seek(2)
         panel = np.asarray(image.convert("RGB"))[:, 32:]
     assert (panel != panel[0, 0]).any(axis=-1).sum() > 20, "the skeleton panel should show drawn bones"
+    with pytest.raises(SystemExit, match="split 'bogus': expected one of train, val, test"):
+        main(["data", "preview", str(out), "--out", str(gif), "--split", "bogus"])
 
 
 @pytest.mark.skipif(not has_generator(), reason="unimo.data.synthetic.generate_clip not there yet")

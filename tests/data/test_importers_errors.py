@@ -44,7 +44,10 @@ def test_missing_field_is_named(tmp_path: Path) -> None:
     (_smplh(poses=np.zeros((0, 156)), trans=np.zeros((0, 3))), r"'poses': has zero frames"),
     (_smplh(mocap_framerate=np.array(0.0)), r"'mocap_framerate': frame rate 0.0 is not a positive number"),
     (_smplh(betas=np.zeros((2, 16))), r"'betas': has shape \(2, 16\)"),
-    ({"root_orient": np.zeros((T, 3))}, r"unknown motion format \(fields: \['root_orient'\]\)"),
+    ({"root_orient": np.zeros((T, 3))}, r"unknown motion format \(fields: \['root_orient'\]\)\. Known"),
+    ({"global_orient": np.zeros((T, 3)), "betas": np.zeros(10), "transl": np.zeros((T, 3)),
+      "fps": np.array(30.0)},
+     r"unknown motion format .*; closest: unimo \(.*\), missing field\(s\) 'body_pose'\."),
 ])
 def test_wrong_shapes_and_unknown_formats(tmp_path: Path, fields: dict, pattern: str) -> None:
     with pytest.raises(MotionFormatError, match=pattern) as info:

@@ -28,6 +28,15 @@ FORMATS: dict[str, str] = {
     "smpl": "plain SMPL (poses (T, 72), trans) in pkl or npz",
 }
 _POSES_WIDTH = {156: "amass_smplh", 165: "smplx_poses", 72: "smpl"}
+# The fields each format is recognised by: a file that has most of one names the rest as missing.
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    "unimo": ("global_orient", "body_pose", "betas", "transl", "fps"),
+    "smplx_params": ("global_orient", "body_pose", "transl", "betas"),
+    "aistpp": ("smpl_poses", "smpl_trans", "smpl_scaling"),
+    "amass_smplx": ("root_orient", "pose_body", "trans", "betas", "mocap_frame_rate"),
+    "amass_smplh": ("poses", "trans", "betas", "mocap_framerate"),
+    "smplcodec": ("bodyPose", "bodyTranslation", "shapeParameters", "frameRate"),
+}
 
 
 def detect_format(data: Mapping[str, Any], path: str | Path = "<data>") -> str:
@@ -51,8 +60,18 @@ def detect_format(data: Mapping[str, Any], path: str | Path = "<data>") -> str:
         raise MotionFormatError(f"{path}: field 'poses' has shape {tuple(shape)}; expected (T, 156) SMPL-H, "
                                 "(T, 165) SMPL-X or (T, 72) SMPL")
     known = "\n  ".join(f"{name}: {text}" for name, text in FORMATS.items())
-    raise MotionFormatError(f"{path}: unknown motion format (fields: {sorted(keys)}). "
+    raise MotionFormatError(f"{path}: unknown motion format (fields: {sorted(keys)}){closest_format(keys)}. "
                             f"Known formats:\n  {known}")
+
+
+def closest_format(keys: set[str]) -> str:
+    """Return ``"; closest: NAME, missing field(s) ..."`` for the format whose fields ``keys`` mostly has."""
+    share = {name: len(keys & set(fields)) / len(fields) for name, fields in SIGNATURES.items()}
+    name = max(share, key=share.__getitem__)
+    if share[name] < 0.5:
+        return ""
+    missing = [field for field in SIGNATURES[name] if field not in keys]
+    return f"; closest: {name} ({FORMATS[name]}), missing field(s) {', '.join(map(repr, missing))}"
 
 
 _READERS: dict[str, Reader] = {

@@ -31,7 +31,10 @@ def frames_to_tensor(frames: np.ndarray, size: int | None = None) -> torch.Tenso
         frames: uint8 RGB frames.
         size: Resize the shorter side to ``size`` and centre-crop a square; None keeps the frames as they are.
     """
-    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)  # (T, 3, H, W), 0-255
+    array = np.ascontiguousarray(frames)
+    if not array.flags.writeable:  # e.g. an image decoded read-only: torch would warn (we copy below anyway)
+        array = array.copy()
+    video = torch.from_numpy(array).permute(0, 3, 1, 2)  # (T, 3, H, W), 0-255
     video = video.to(torch.float32, copy=True)  # our own buffer, even for float input
     if size is not None:
         video = center_crop(resize_short_side(video, size), size)

@@ -21,7 +21,7 @@ from unimo.atomic import temp_beside
 from unimo.body.models import default_body_model
 from unimo.body.motion import Motion
 from unimo.data.shards.frames import center_crop, resize_short_side
-from unimo.data.shards.manifest import read_manifest
+from unimo.data.shards.manifest import SPLITS, read_manifest
 from unimo.data.shards.reader import TarSamples
 from unimo.data.shards.sample import CAMERA, MOTION, VIDEO, motion_from_npz_bytes
 from unimo.data.shards.skips import SkipReporter
@@ -58,8 +58,10 @@ def render_preview(data_dir: str | Path, out: str | Path, num_clips: int = 4, sp
 
 
 def _samples(data_dir: Path, split: str):
+    if split not in SPLITS:
+        raise ValueError(f"split {split!r}: expected one of {', '.join(SPLITS)}")
     manifest = read_manifest(data_dir)
-    names = manifest["splits"][split] if manifest and manifest.get("complete") else None
+    names = manifest["splits"].get(split) if manifest and manifest.get("complete") else None
     urls = [str(data_dir / n) for n in names] if names else sorted(str(p) for p in data_dir.glob("*.tar"))
     reader = TarSamples(SkipReporter("warn"), required=(VIDEO, MOTION), wanted=(VIDEO, MOTION, CAMERA))
     return reader(urls)
