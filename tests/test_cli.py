@@ -44,6 +44,11 @@ def test_predict_points_to_capture_and_generate() -> None:
     assert "not offered" in str(info.value) and "unimo capture" in str(info.value)
 
 
+def test_an_overlay_alone_names_its_base() -> None:
+    with pytest.raises(SystemExit, match="is an overlay of configs/joint.yaml; give the base first"):
+        main(["fit", "--config", str(ROOT / "configs" / "v2m.yaml")])
+
+
 def test_group_help_lists_its_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["data", "--help"])
@@ -154,16 +159,19 @@ def test_function_subcommand_parses_its_signature(capsys: pytest.CaptureFixture[
     from unimo.commands import subcommand
 
     calls: list[tuple[str, int]] = []
+    loud: list[bool] = []
 
     @subcommand("testing echo")
-    def echo(path: str, *, repeat_count: int = 1) -> None:
+    def echo(path: str, *, repeat_count: int = 1, shout: bool = False) -> None:
         """Echo a path (test only).
 
         Args:
             path: Anything.
             repeat_count: Repeat count.
+            shout: Loud or not.
         """
         calls.append((path, repeat_count))
+        loud.append(shout)
 
     try:
         main(["testing", "echo", "abc", "--repeat_count", "3"])
@@ -171,6 +179,10 @@ def test_function_subcommand_parses_its_signature(capsys: pytest.CaptureFixture[
         main(["testing", "echo", "--repeat-count", "5", "--path", "p"])  # a positional given by name
         main(["testing", "echo", "--path=q"])
         assert calls == [("abc", 3), ("a-b", 4), ("p", 5), ("q", 1)]
+        main(["testing", "echo", "x", "--shout"])  # a bare bool flag, at the end
+        main(["testing", "echo", "--shout", "--repeat-count", "2", "y"])  # and before another flag
+        main(["testing", "echo", "z", "--shout", "false"])
+        assert loud[4:] == [True, True, False] and not any(loud[:4])
         with pytest.raises(SystemExit):
             main(["testing", "echo", "--help"])
         assert "Repeat count" in capsys.readouterr().out

@@ -14,7 +14,9 @@ import contextlib
 import inspect
 import os
 import sys
+import typing
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from unimo import __version__
 from unimo.commands import SUBCOMMANDS, discover
@@ -113,6 +115,7 @@ def run_lightning(args: list[str]) -> None:
     from unimo.lightning_cli import UnimoCLI
 
     import_components()
+    check_overlay_order(args)
     from_shell = args == sys.argv[1:]
     args = [_ckpt_alias(arg) for arg in args]
     if from_shell:
@@ -127,6 +130,21 @@ def run_lightning(args: list[str]) -> None:
             save_config_kwargs={"overwrite": True},
             auto_configure_optimizers=False,
         )
+
+
+def check_overlay_order(args: list[str]) -> None:
+    """Stop when the first ``--config`` is an overlay (first line ``# overlay-of: BASE``): alone it lacks the
+    model its keys change, and LightningCLI's complaint about that does not say so."""
+    configs = [value for flag, value in zip(args, args[1:], strict=False) if flag == "--config"]
+    configs += [arg.split("=", 1)[1] for arg in args if arg.startswith("--config=")]
+    first = next(iter(configs), None)
+    if first is None or not Path(first).is_file():
+        return
+    line = next(iter(Path(first).read_text().splitlines()), "")
+    if line.startswith("# overlay-of:"):
+        base = line.split(":", 1)[1].strip()
+        sys.exit(f"unimo {args[0]}: {first} is an overlay of {base}; give the base first: "
+                 f"--config {base} --config {first}")
 
 
 def _ckpt_alias(arg: str) -> str:
@@ -150,7 +168,8 @@ def run_function(name: str, fn: Callable[..., object], args: list[str]) -> objec
 
     parser = ArgumentParser(prog=f"unimo {name}", description=_summary(fn))
     parser.add_function_arguments(fn, as_positional=True)
-    config = parser.parse_args(_positionals_by_name(fn, [_underscored(arg) for arg in args]))
+    args = _bare_bool_flags(fn, [_underscored(arg) for arg in args])
+    config = parser.parse_args(_positionals_by_name(fn, args))
     return fn(**parser.instantiate_classes(config).as_dict())
 
 
@@ -171,6 +190,17 @@ def _positionals_by_name(fn: Callable[..., object], args: list[str]) -> list[str
         rest.append(args[i])
         i += 1
     return [given[n] for n in names if n in given] + rest
+
+
+def _bare_bool_flags(fn: Callable[..., object], args: list[str]) -> list[str]:
+    """Accept ``--quick`` alone for ``--quick true`` (a bool option followed by another flag or nothing)."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):  # annotations only a type checker can resolve: leave the args alone
+        return args
+    flags = {f"--{name}" for name, hint in hints.items() if hint is bool}
+    return [f"{arg}=true" if arg in flags and (i + 1 == len(args) or args[i + 1].startswith("-")) else arg
+            for i, arg in enumerate(args)]
 
 
 def _underscored(arg: str) -> str:
