@@ -44,6 +44,27 @@ def test_predict_points_to_capture_and_generate() -> None:
     assert "not offered" in str(info.value) and "unimo capture" in str(info.value)
 
 
+def test_positionals_by_flag_or_bare_fill_their_own_slots() -> None:
+    from unimo.commands import subcommand
+
+    calls: list[tuple[str, str]] = []
+
+    @subcommand("testing pair")
+    def pair(ckpt: str, video: str, *, top_k: int = 0) -> None:
+        """Two positionals (test only)."""
+        calls.append((ckpt, video))
+
+    try:
+        main(["testing", "pair", "C", "--video", "V"])  # as `unimo capture CKPT --video V`
+        main(["testing", "pair", "--video", "V", "--top_k", "3", "C"])
+        main(["testing", "pair", "--video=V", "--ckpt", "C"])
+        assert calls == [("C", "V")] * 3
+        with pytest.raises(SystemExit, match="testing pair: missing required argument.*--ckpt"):
+            main(["testing", "pair", "--video", "V", "--top_k", "3"])  # 3 is the option's value
+    finally:
+        SUBCOMMANDS.pop("testing pair")
+
+
 def test_an_overlay_alone_names_its_base() -> None:
     with pytest.raises(SystemExit, match="is an overlay of configs/joint.yaml; give the base first"):
         main(["fit", "--config", str(ROOT / "configs" / "v2m.yaml")])

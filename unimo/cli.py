@@ -189,7 +189,18 @@ def _positionals_by_name(fn: Callable[..., object], args: list[str]) -> list[str
             continue
         rest.append(args[i])
         i += 1
-    return [given[n] for n in names if n in given] + rest
+    if not given:
+        return rest
+    # The other positionals come bare, in order: fill the slots the flags left, so none shifts into another.
+    bare = [j for j, arg in enumerate(rest) if not arg.startswith("-")
+            and not (j and rest[j - 1].startswith("--") and "=" not in rest[j - 1])]
+    slots = [n for n in names if n not in given]
+    missing = slots[len(bare):]
+    if missing:
+        raise ValueError(f"missing required argument(s): {', '.join('--' + n for n in missing)}")
+    filled = dict(zip(slots, (rest[j] for j in bare), strict=False))
+    used = set(bare[:len(slots)])
+    return [given.get(n, filled.get(n, "")) for n in names] + [a for j, a in enumerate(rest) if j not in used]
 
 
 def _bare_bool_flags(fn: Callable[..., object], args: list[str]) -> list[str]:

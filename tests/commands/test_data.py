@@ -57,7 +57,7 @@ def test_pack_pairs_by_stem_and_reports_unmatched(pairs, capsys):
 
 
 def test_pack_requires_its_folders(capsys):
-    with pytest.raises(SystemExit, match="--videos, --motions required"):
+    with pytest.raises(SystemExit, match="missing required argument.*--videos, --motions"):
         main(["data", "pack", "--out", "x"])
 
 
@@ -78,6 +78,11 @@ def test_inspect_shard_folder_tar_and_motion_file(pairs, capsys):
     assert "frames:    8 at 25 fps" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no such file"):
         main(["data", "inspect", str(out / "nothing")])
+    shard = out / "shard-000001.tar"
+    shard.write_bytes(shard.read_bytes()[:1000])  # a cut copy
+    with pytest.raises(SystemExit, match="1 shard"):
+        main(["data", "inspect", str(out)])
+    assert "damaged:   shard-000001.tar: 1000 bytes, the manifest says" in capsys.readouterr().out
 
 
 def test_preview_gif_of_packed_clips(pairs, tmp_path, capsys):

@@ -39,8 +39,8 @@ def synth(out: str = "data/synth", num_clips: int = 64, num_frames: int = 32, si
 
 
 @subcommand("data pack")
-def pack(videos: str | None = None, motions: str | None = None, out: str | None = None,
-         clips_per_shard: int = 16, size: int | None = None, crf: int = 18) -> None:
+def pack(videos: str, motions: str, out: str, *, clips_per_shard: int = 16, size: int | None = None,
+         crf: int = 18) -> None:
     """Pack real (video, motion) pairs, matched by file stem, into shards; report files without a partner.
 
     Args:
@@ -54,12 +54,9 @@ def pack(videos: str | None = None, motions: str | None = None, out: str | None 
     from unimo.data.shards.inspect import format_summary, summarise_shards
     from unimo.data.shards.pack import pack_pairs
 
-    given = {"videos": videos, "motions": motions, "out": out}
-    missing = [f"--{name}" for name, value in given.items() if not value]
-    if missing:
-        sys.exit(f"unimo data pack: {', '.join(missing)} required")
     report = pack_pairs(videos, motions, out, clips_per_shard=clips_per_shard, size=size, crf=crf)
-    print(f"paired:    {len(report.pairs)}")
+    written = len(report.pairs) - len(report.failed)
+    print(f"paired:    {len(report.pairs)} ({written} written, {len(report.failed)} failed)")
     for label, names in (("video", report.unmatched_videos), ("motion", report.unmatched_motions)):
         for name in names:
             other = "motion" if label == "video" else "video"
@@ -71,7 +68,8 @@ def pack(videos: str | None = None, motions: str | None = None, out: str | None 
     if report.manifest is not None:
         print(format_summary(summarise_shards(out)))
     if report.failed or not report.pairs:
-        sys.exit(f"unimo data pack: {len(report.failed)} pair(s) failed, {len(report.pairs)} paired")
+        sys.exit(f"unimo data pack: {len(report.failed)} of {len(report.pairs)} pair(s) failed; "
+                 f"{written} written to {out}")
 
 
 @subcommand("data tokenize")
@@ -130,7 +128,11 @@ def inspect(path: str) -> None:
     if target.is_dir() or target.suffix == ".tar":
         from unimo.data.shards.inspect import format_summary, summarise_shards
 
-        print(format_summary(summarise_shards(target)))
+        summary = summarise_shards(target)
+        print(format_summary(summary))
+        if summary["damaged"]:
+            sys.exit(f"unimo data inspect: {len(summary['damaged'])} shard(s) damaged or missing (above); "
+                     "rebuild them (`unimo data synth` resumes) or drop them from the manifest")
     else:
         from unimo.data.importers import inspect_motion_file
 

@@ -37,7 +37,21 @@ def summarise_shards(path: str | Path) -> dict[str, Any]:
         "fps": sorted({fps for s in shards for fps in s["fps"]}),
         "splits": {name: _totals([by_name[n] for n in splits[name]]) for name in SPLITS if name in splits},
         "splits_overlap": bool((manifest or {}).get("splits_overlap", False)),
+        "damaged": damaged_shards(path, shards) if manifest is not None and manifest.get("complete") else [],
     }
+
+
+def damaged_shards(folder: Path, shards: list[dict[str, Any]]) -> list[str]:
+    """Return ``"name: why"`` for each manifest shard that is missing or not the size the manifest recorded
+    (a cut copy or download; a stat per shard, so cheap on any data set)."""
+    damaged = []
+    for shard in shards:
+        path = folder / shard["name"]
+        if not path.is_file():
+            damaged.append(f"{shard['name']}: missing")
+        elif "bytes" in shard and (size := path.stat().st_size) != int(shard["bytes"]):
+            damaged.append(f"{shard['name']}: {size} bytes, the manifest says {shard['bytes']}")
+    return damaged
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -57,6 +71,7 @@ def format_summary(summary: dict[str, Any]) -> str:
                          f"{_mb(t['total_bytes']):>10}")
     if summary["splits_overlap"]:
         lines.append("warning:   splits share shards (fewer than 3 shards); val/test are not held out")
+    lines += [f"damaged:   {entry}" for entry in summary.get("damaged", [])]
     return "\n".join(lines)
 
 
