@@ -44,6 +44,9 @@ def test_folder_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("UNIMO_PLUGINS_DIR", str(tmp_path))
     assert plugins.load_plugins() == ["unimo_plugins.hello"]
     assert sys.modules["unimo_plugins.hello"].VALUE == 42
+    monkeypatch.setenv("UNIMO_PLUGINS_DIR", str(tmp_path / "typo"))
+    with pytest.warns(UserWarning, match="typo: no such folder"):
+        plugins.load_plugins(force=True)
 
 
 def test_broken_folder_plugin_names_file_and_cause(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import warnings
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +50,8 @@ def load_plugins(folder: str | Path | None = None, force: bool = False) -> list[
         return _loaded
     names = [_load_entry_point(ep) for ep in entry_points(group=ENTRY_POINT_GROUP)]
     folder = plugins_dir() if folder is None else Path(folder)
+    if "UNIMO_PLUGINS_DIR" in os.environ and folder == plugins_dir() and not folder.is_dir():
+        warnings.warn(f"UNIMO_PLUGINS_DIR={folder}: no such folder; no folder plugins loaded", stacklevel=2)
     if folder.is_dir():
         names += [_load_file(path) for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")]
     _loaded = names

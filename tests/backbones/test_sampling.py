@@ -12,6 +12,13 @@ from unimo.layouts import I2VMLayout, M2VLayout, Modality, TokenGrid
 VOCAB = {"special": 16, "video": 50, "motion": 7}
 
 
+@pytest.mark.parametrize(("top_k", "top_p"), [(0, None), (None, 0.0), (None, 1.5)])
+def test_out_of_range_filters_are_refused(top_k: int | None, top_p: float | None) -> None:
+    expected = "top_k: expected >= 1" if top_k == 0 else r"top_p: expected in \(0, 1\]"
+    with pytest.raises(ValueError, match=expected):
+        filter_logits(torch.zeros(1, 4), top_k=top_k, top_p=top_p)
+
+
 def test_top_k_keeps_exactly_the_k_largest() -> None:
     out = filter_logits(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), top_k=2)
     assert torch.isfinite(out).tolist() == [[False, True, True, False]]

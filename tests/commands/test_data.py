@@ -106,8 +106,9 @@ def test_synth_command_then_preview(tmp_path, capsys):
     main(["data", "synth", "--out", str(out), "--num_clips", "3", "--num_frames", "4", "--size", "32",
           "--workers", "0"])
     assert "total:     3 shards, 3 clips, 12 frames" in capsys.readouterr().out
-    main(["data", "preview", str(out), "--out", str(tmp_path / "p.mp4"), "--size", "32", "--num_clips", "1"])
-    assert (tmp_path / "p.mp4").stat().st_size > 0
+    main(["data", "preview", str(out), "--out", str(tmp_path / "new" / "p.mp4"), "--size", "32",
+          "--num_clips", "1"])  # a folder that does not exist yet
+    assert (tmp_path / "new" / "p.mp4").stat().st_size > 0
 
 
 @pytest.mark.real_data

@@ -33,9 +33,9 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
             raise ValueError(f"top_k: expected >= 1, got {top_k}")
         kth = logits.topk(top_k, dim=-1).values[:, -1:]  # (B, 1)
         logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError(f"top_p: expected in (0, 1], got {top_p}")
     if top_p is not None and top_p < 1.0:
-        if top_p <= 0:
-            raise ValueError(f"top_p: expected in (0, 1], got {top_p}")
         sorted_logits, order = logits.sort(dim=-1, descending=True)  # (B, V)
         probs = sorted_logits.float().softmax(-1)
         drop_sorted = probs.cumsum(-1) - probs >= top_p  # mass before this id already reaches p

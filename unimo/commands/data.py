@@ -154,6 +154,7 @@ def preview(data_dir: str, out: str = "preview.mp4", num_clips: int = 4, split: 
     """
     from unimo.data.shards.preview import render_preview
 
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     written = render_preview(data_dir, out, num_clips=num_clips, split=split, size=size,
                              max_frames=max_frames)
     print(f"wrote {written}")
