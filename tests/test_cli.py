@@ -65,6 +65,15 @@ def test_positionals_by_flag_or_bare_fill_their_own_slots() -> None:
         SUBCOMMANDS.pop("testing pair")
 
 
+def test_a_broken_plugin_stops_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "broken.py").write_text("import not_a_real_module_xyz\n")
+    monkeypatch.setenv("UNIMO_PLUGINS_DIR", str(tmp_path))
+    run = subprocess.run([sys.executable, "-m", "unimo.cli", "--help"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert str(tmp_path / "broken.py") in run.stderr and "not_a_real_module_xyz" in run.stderr
+
+
 def test_an_overlay_alone_names_its_base() -> None:
     with pytest.raises(SystemExit, match="is an overlay of configs/joint.yaml; give the base first"):
         main(["fit", "--config", str(ROOT / "configs" / "v2m.yaml")])

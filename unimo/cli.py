@@ -20,7 +20,7 @@ from pathlib import Path
 
 from unimo import __version__
 from unimo.commands import SUBCOMMANDS, discover
-from unimo.plugins import autoload_disabled, load_plugins
+from unimo.plugins import PluginError, autoload_disabled, load_plugins
 
 LIGHTNING_SUBCOMMANDS = {
     "fit": "train a model (LightningCLI)",
@@ -40,7 +40,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     discover()
     if not autoload_disabled():
-        load_plugins()
+        try:
+            load_plugins()
+        except PluginError as err:  # the plugin's own file and cause; a traceback would only bury them
+            if os.environ.get(TRACEBACK_ENV):
+                raise
+            sys.exit(f"unimo: {err}\n(UNIMO_DISABLE_PLUGIN_AUTOLOAD=1 runs without plugins; "
+                     f"{TRACEBACK_ENV}=1 shows the traceback)")
     if not args or args[0] in {"-h", "--help", "help"}:
         print(usage())
         return
