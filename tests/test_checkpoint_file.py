@@ -11,9 +11,10 @@ from unimo.checkpoint_file import read_checkpoint
 from unimo.tasks.joint.task import JointTask
 
 
-def test_good_checkpoint_reads_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy_pickle"])
+def test_good_checkpoint_reads_back(tmp_path: Path, zipped: bool) -> None:
     path = tmp_path / "good.ckpt"
-    torch.save({"state_dict": {"backbone.w": torch.ones(2)}}, path)
+    torch.save({"state_dict": {"backbone.w": torch.ones(2)}}, path, _use_new_zipfile_serialization=zipped)
     assert torch.equal(read_checkpoint(path)["state_dict"]["backbone.w"], torch.ones(2))
 
 

@@ -61,6 +61,9 @@ def test_positionals_by_flag_or_bare_fill_their_own_slots() -> None:
         assert calls == [("C", "V")] * 3
         with pytest.raises(SystemExit, match="testing pair: missing required argument.*--ckpt"):
             main(["testing", "pair", "--video", "V", "--top_k", "3"])  # 3 is the option's value
+        with pytest.raises(SystemExit) as info:
+            main(["testing", "pair", "--video", "V", "--help"])  # help, not a complaint
+        assert info.value.code == 0
     finally:
         SUBCOMMANDS.pop("testing pair")
 
@@ -75,8 +78,14 @@ def test_a_broken_plugin_stops_in_one_line(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_an_overlay_alone_names_its_base() -> None:
-    with pytest.raises(SystemExit, match="is an overlay of configs/joint.yaml; give the base first"):
-        main(["fit", "--config", str(ROOT / "configs" / "v2m.yaml")])
+    from unimo.cli import check_overlay_order
+
+    overlay, base = str(ROOT / "configs" / "v2m.yaml"), str(ROOT / "configs" / "joint.yaml")
+    for args in (["fit", "--config", overlay], ["fit", "-c", overlay], ["fit", f"--config={overlay}"]):
+        with pytest.raises(SystemExit, match="is an overlay of configs/joint.yaml; give the base first"):
+            check_overlay_order(args)
+    check_overlay_order(["fit", f"--config={base}", "--config", overlay])  # mixed forms keep their order
+    check_overlay_order(["fit", "-c", base, "--config", overlay])
 
 
 def test_group_help_lists_its_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,29 +97,43 @@ def test_group_help_lists_its_subcommands(capsys: pytest.CaptureFixture[str]) ->
     assert "expected a subcommand" in str(info.value) and "data synth" in str(info.value)
 
 
-def test_input_errors_print_one_line_with_the_innermost_message(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_input_errors_print_one_line_and_bugs_keep_their_traceback(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from unimo.backbones.sampling import filter_logits
     from unimo.commands import subcommand
+    from unimo.data.importers import read_motion_file
+
+    not_npz = tmp_path / "notes.npz"
+    not_npz.write_text("text")
 
     @subcommand("testing fail")
     def fail(kind: str) -> None:
         """Fail (test only)."""
+        if kind == "missing":
+            open(tmp_path / "nothing.mp4").close()  # the OS names the path
         if kind == "wrapped":  # as Lightning and jsonargparse wrap errors raised while building a model
             try:
-                raise ValueError("clip.npz: field 'body_pose' missing")
+                filter_logits(torch.zeros(1, 4), top_p=2.0)
             except ValueError as err:
                 raise RuntimeError("instantiation failed") from err
-        if kind == "bug":
-            raise ZeroDivisionError("a bug, not an input error")
-        raise FileNotFoundError("nothing.mp4: no such file")
+        if kind == "ours_over_numpy":  # our message, raised `from None` over numpy's
+            read_motion_file(not_npz)
+        if kind == "bug_value_error":  # a ValueError that is not ours: a bug
+            int("not a number")
+        raise ZeroDivisionError("a bug")
 
     try:
-        for kind, expected in [("missing", "nothing.mp4: no such file"),
-                               ("wrapped", "clip.npz: field 'body_pose' missing")]:
+        for kind, expected in [("missing", "No such file or directory: '" + str(tmp_path / "nothing.mp4")),
+                               ("wrapped", "top_p: expected in (0, 1], got 2.0"),
+                               ("ours_over_numpy", f"{not_npz}: not a readable npz archive")]:
             with pytest.raises(SystemExit) as info:
                 main(["testing", "fail", kind])
-            assert str(info.value).splitlines()[0] == f"unimo testing fail: {expected}"
+            first = str(info.value).splitlines()[0]
+            assert first.startswith("unimo testing fail: ") and expected in first, first
+        with pytest.raises(ValueError, match="invalid literal"):
+            main(["testing", "fail", "bug_value_error"])
         with pytest.raises(ZeroDivisionError):
-            main(["testing", "fail", "bug"])  # bugs keep their traceback
+            main(["testing", "fail", "bug"])
         monkeypatch.setenv("UNIMO_TRACEBACK", "1")
         with pytest.raises(FileNotFoundError):
             main(["testing", "fail", "missing"])

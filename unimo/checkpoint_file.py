@@ -11,10 +11,13 @@ import torch
 
 
 def check_checkpoint_file(path: str | os.PathLike) -> None:
-    """Raise ``ValueError`` naming ``path`` unless it is a ``torch.save`` archive (torch writes zip files).
+    """Raise ``ValueError`` naming ``path`` unless it is a ``torch.save`` file: a zip archive (torch >= 1.6),
+    or a bare pickle (older torch, or ``_use_new_zipfile_serialization=False``).
 
-    Cheap (reads the zip directory only), so a command can refuse a wrong file before it builds a model."""
-    if not zipfile.is_zipfile(path):
+    Cheap (the zip directory or the first byte): a command refuses a wrong file before it builds a model."""
+    with open(path, "rb") as file:
+        legacy = file.read(1) == b"\x80"  # a pickle's PROTO opcode
+    if not legacy and not zipfile.is_zipfile(path):
         raise ValueError(f"{path}: not a PyTorch checkpoint (torch.save writes a zip archive and this file "
                          "is none: truncated, or some other file?)")
 

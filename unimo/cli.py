@@ -10,16 +10,16 @@ writes a report folder (``unimo.reports``; options ``--report.*``, see ``unimo.l
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import sys
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from unimo import __version__
 from unimo.commands import SUBCOMMANDS, discover
+from unimo.input_errors import TRACEBACK_ENV, input_errors_in_one_line
 from unimo.plugins import PluginError, autoload_disabled, load_plugins
 
 LIGHTNING_SUBCOMMANDS = {
@@ -30,9 +30,6 @@ LIGHTNING_SUBCOMMANDS = {
 # Lightning subcommands unimo does not offer, and what does the job instead.
 INSTEAD = {"predict": "use `unimo capture CKPT --video V` (video -> motion) or "
                       "`unimo generate CKPT --image I` (image -> video + motion)"}
-# Errors whose message says what is wrong with the user's input; the CLI prints them in one line.
-INPUT_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError)
-TRACEBACK_ENV = "UNIMO_TRACEBACK"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -59,39 +56,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     name, rest = _match_subcommand(args)
     with input_errors_in_one_line(name):
         run_function(name, SUBCOMMANDS[name], rest)
-
-
-@contextlib.contextmanager
-def input_errors_in_one_line(name: str) -> Iterator[None]:
-    """Stop with ``unimo NAME: <message>`` (exit status 1) on an input error instead of a traceback.
-
-    Our errors name the file or option and what was expected; a traceback buries that line. The message is
-    that of the innermost input error in the chain, so errors that Lightning or jsonargparse wrap while
-    building a model still read as ours. ``UNIMO_TRACEBACK=1`` re-raises, for bug reports.
-    """
-    try:
-        yield
-    except Exception as err:
-        root = root_input_error(err)
-        if root is None or os.environ.get(TRACEBACK_ENV):
-            raise
-        sys.exit(f"unimo {name}: {_message(root)}\n({TRACEBACK_ENV}=1 shows the traceback)")
-
-
-def root_input_error(err: BaseException) -> BaseException | None:
-    """Return the innermost input error of ``err``'s cause/context chain, None if the chain has none."""
-    found, seen = None, set()
-    current: BaseException | None = err
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, INPUT_ERRORS):
-            found = current
-        current = current.__cause__ or current.__context__
-    return found
-
-
-def _message(err: BaseException) -> str:
-    return str(err) or type(err).__name__
 
 
 def usage() -> str:
@@ -141,8 +105,9 @@ def run_lightning(args: list[str]) -> None:
 def check_overlay_order(args: list[str]) -> None:
     """Stop when the first ``--config`` is an overlay (first line ``# overlay-of: BASE``): alone it lacks the
     model its keys change, and LightningCLI's complaint about that does not say so."""
-    configs = [value for flag, value in zip(args, args[1:], strict=False) if flag == "--config"]
-    configs += [arg.split("=", 1)[1] for arg in args if arg.startswith("--config=")]
+    configs = [arg.split("=", 1)[1] if arg.startswith("--config=") else args[i + 1]
+               for i, arg in enumerate(args)
+               if arg.startswith("--config=") or (arg in ("--config", "-c") and i + 1 < len(args))]
     first = next(iter(configs), None)
     if first is None or not Path(first).is_file():
         return
@@ -202,7 +167,7 @@ def _positionals_by_name(fn: Callable[..., object], args: list[str]) -> list[str
             and not (j and rest[j - 1].startswith("--") and "=" not in rest[j - 1])]
     slots = [n for n in names if n not in given]
     missing = slots[len(bare):]
-    if missing:
+    if missing and not {"-h", "--help"} & set(rest):
         raise ValueError(f"missing required argument(s): {', '.join('--' + n for n in missing)}")
     filled = dict(zip(slots, (rest[j] for j in bare), strict=False))
     used = set(bare[:len(slots)])

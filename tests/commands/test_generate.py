@@ -89,6 +89,10 @@ def test_capture_names_an_unreadable_video(tmp_path: Path, tiny_joint_checkpoint
     bad.write_bytes(b"not a video at all")
     with pytest.raises(SystemExit, match="^unimo capture: .*broken.mp4"):
         main(["capture", str(tiny_joint_checkpoint), "--video", str(bad), "--out", str(tmp_path / "x")])
+    image = tmp_path / "broken.png"
+    image.write_bytes(b"not an image either")
+    with pytest.raises(SystemExit, match="^unimo generate: .*broken.png: neither an image .* nor a video"):
+        main(["generate", str(tiny_joint_checkpoint), "--image", str(image), "--out", str(tmp_path / "y")])
 
 
 def test_missing_checkpoint_is_one_line_naming_it(tmp_path: Path) -> None:

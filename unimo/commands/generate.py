@@ -105,6 +105,9 @@ def _read_image(path: str) -> np.ndarray:
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB"))
     except UnidentifiedImageError:
-        from unimo.render.video_io import read_video
+        from unimo.render.video_io import VideoDecodeError, read_video
 
-        return read_video(path, num_frames=1)[0][0]
+        try:
+            return read_video(path, num_frames=1)[0][0]
+        except VideoDecodeError as err:
+            raise ValueError(f"{path}: neither an image (PIL cannot read it) nor a video ({err})") from None
