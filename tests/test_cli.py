@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,24 @@ def test_debug_config_trains_and_its_checkpoint_reloads(tmp_path: Path, tiny_sha
     assert torch.equal(task.tokenizer.encode(motion), tokenizer.encode(motion))
     losses = _train_losses(tmp_path)
     assert len(losses) >= 2 and all(map(torch.isfinite, torch.tensor(losses)))
+
+
+def test_last_checkpoint_is_the_last_step_even_without_a_new_best(tmp_path: Path, tiny_shards: Path) -> None:
+    """Lightning >= 2.6 writes `save_last` only beside a new best; the configs' unmonitored callback keeps
+    last.ckpt current. Here the monitored callback can never improve (it watches `step`, lower is better)."""
+    lasts = []
+    for config in ("joint.yaml", "motion_tokenizer.yaml", "video_tokenizer.yaml"):
+        callbacks = yaml.safe_load((ROOT / "configs" / config).read_text())["trainer"]["callbacks"]
+        lasts += [c for c in callbacks if c.get("init_args", {}).get("filename") == "last"]
+    assert len(lasts) == 3 and lasts[0] == lasts[1] == lasts[2], lasts
+    last = lasts[0]
+    never_better = {"class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
+                    "init_args": {"monitor": "step", "mode": "min", "save_top_k": 1}}
+    _fit(ROOT / "configs" / "debug.yaml", tmp_path, tiny_shards, "--trainer.max_steps", "20",
+         "--trainer.val_check_interval", "5", "--trainer.callbacks", json.dumps([never_better, last]))
+    steps = {p.name: torch.load(p, map_location="cpu", weights_only=False)["global_step"]
+             for p in tmp_path.rglob("*.ckpt")}
+    assert steps["last.ckpt"] == 20 and steps == {"last.ckpt": 20, "epoch=0-step=5.ckpt": 5}, steps
 
 
 def test_plugin_tokenizer_is_picked_by_name_from_yaml(tmp_path: Path, tiny_shards: Path) -> None:
