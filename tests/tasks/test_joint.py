@@ -57,6 +57,11 @@ def _series(tmp_path: Path, key: str) -> list[float]:
     return [float(r[key]) for r in csv.DictReader(metrics.open()) if r.get(key)]
 
 
+def _steps(tmp_path: Path, key: str) -> list[int]:
+    (metrics,) = tmp_path.rglob("metrics.csv")
+    return [int(r["step"]) for r in csv.DictReader(metrics.open()) if r.get(key)]
+
+
 @pytest.mark.slow
 def test_tiny_joint_fit_lowers_both_task_losses_and_reloads(tmp_path: Path, tiny_shards: Path,
                                                             tokenizer_files: tuple[Path, Path]) -> None:
@@ -67,6 +72,10 @@ def test_tiny_joint_fit_lowers_both_task_losses_and_reloads(tmp_path: Path, tiny
         first, last = sum(losses[:4]) / 4, sum(losses[-4:]) / 4
         assert last < 0.8 * first, f"{task} loss did not fall: {first:.3f} -> {last:.3f}"
     assert _series(tmp_path, "val/mpjpe_mm") and _series(tmp_path, "val/i2vm_consistency_mpjpe_mm")
+    # One layout trains per step: each step has a loss for that layout only, never a repeated old one.
+    steps = {task: _steps(tmp_path, f"train/{task}/loss") for task in ("I2VMLayout", "V2MLayout")}
+    assert not set(steps["I2VMLayout"]) & set(steps["V2MLayout"])
+    assert sorted(steps["I2VMLayout"] + steps["V2MLayout"]) == sorted(_steps(tmp_path, "train/loss"))
 
     (ckpt,) = tmp_path.rglob("*.ckpt")
     task = JointTask.from_checkpoint(str(ckpt)).eval()  # rebuilt from the checkpoint alone

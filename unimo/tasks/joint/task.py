@@ -192,8 +192,22 @@ class JointTask(L.LightningModule):
         losses = self.backbone.loss(seq)
         size = video_ids.shape[0]
         self.log("train/loss", losses["loss"], prog_bar=True, batch_size=size)
-        self.log_dict({f"train/{name}/{k}": v for k, v in losses.items()}, batch_size=size)
+        self._log_task_losses(name, losses)
         return losses["loss"]
+
+    def _log_task_losses(self, layout: str, losses: dict[str, torch.Tensor]) -> None:
+        """Log ``train/<Layout>/*`` only at the steps that layout trained.
+
+        One layout trains per step, and a key given to ``self.log`` is logged again at every later logging
+        step with its old value, so per-task curves would show flat runs that never happened. Written to the
+        loggers directly, at Lightning's logging cadence and step numbers.
+        """
+        every = self.trainer.log_every_n_steps
+        if not self.loggers or not every or (self.global_step + 1) % every:
+            return
+        values = {f"train/{layout}/{k}": float(v) for k, v in losses.items()}
+        for logger in self.loggers:
+            logger.log_metrics(values, step=self.global_step)
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         video_ids, motion_ids = self.tokenize(batch)
