@@ -141,7 +141,8 @@ def run_function(name: str, fn: Callable[..., object], args: list[str]) -> objec
     parser.add_function_arguments(fn, as_positional=True)
     args = _bare_bool_flags(fn, [_underscored(arg) for arg in args])
     config = parser.parse_args(_positionals_by_name(fn, args))
-    return fn(**parser.instantiate_classes(config).as_dict())
+    instantiate = getattr(parser, "instantiate", None) or parser.instantiate_classes  # renamed in 4.49
+    return fn(**instantiate(config).as_dict())
 
 
 def _positionals_by_name(fn: Callable[..., object], args: list[str]) -> list[str]:

@@ -33,5 +33,7 @@ class CausalGrid:
             raise ValueError(f"{name}: num_frames must be 1 + k * {tc} (1, {1 + tc}, {1 + 2 * tc}, ...), "
                              f"got {num_frames}")
         if height % sc or width % sc:
-            raise ValueError(f"{name}: height and width must be multiples of {sc}, got {height}x{width}")
+            raise ValueError(f"{name}: height and width must be multiples of {sc}, got {height}x{width} (for "
+                             "frames of any size, let the data module resize and centre-crop them, e.g. "
+                             "`--data.init_args.size 64`)")
         return 1 + (num_frames - 1) // tc, height // sc, width // sc
