@@ -35,6 +35,17 @@ def test_wrong_files_name_the_file(tmp_path: Path) -> None:
         read_checkpoint(listed)
 
 
+def test_a_checkpoint_of_an_unloaded_folder_plugin_says_which(tmp_path: Path) -> None:
+    path = tmp_path / "plugin.ckpt"
+    backbone = {"class_path": "unimo_plugins.my_parts_xyz.MyGPT", "init_args": {"dim": 8}}
+    torch.save({"state_dict": {"backbone.w": torch.ones(1)},
+                "hyper_parameters": {"backbone": backbone, "layouts": [{"class_path": "I2VMLayout"}]}}, path)
+    expected = (r"plugin.ckpt: built with folder plugin\(s\) unimo_plugins.my_parts_xyz, which are not "
+                r"loaded: set UNIMO_PLUGINS_DIR to the folder holding my_parts_xyz.py")
+    with pytest.raises(ValueError, match=expected):
+        JointTask.from_checkpoint(str(path))
+
+
 def test_a_tokenizer_checkpoint_is_not_taken_for_a_joint_model(tmp_path: Path) -> None:
     path = tmp_path / "tokenizer.ckpt"
     torch.save({"state_dict": {"tokenizer.codebook": torch.zeros(4, 2)}}, path)

@@ -89,3 +89,20 @@ def _ensure_namespace_package() -> None:
         package = ModuleType(FOLDER_PACKAGE)
         package.__path__ = []  # a package, so "unimo_plugins.x" imports resolve through sys.modules
         sys.modules[FOLDER_PACKAGE] = package
+
+
+def missing_folder_plugins(config: object) -> list[str]:
+    """Return the folder-plugin modules that ``config`` (nested dicts/lists, e.g. a checkpoint's hyper
+    parameters) names in a ``class_path`` but that are not loaded: without them it cannot be rebuilt."""
+    found: set[str] = set()
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            path = item.get("class_path")
+            if isinstance(path, str) and path.startswith(FOLDER_PACKAGE + "."):
+                found.add(path.rsplit(".", 1)[0])
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return sorted(module for module in found if module not in sys.modules)

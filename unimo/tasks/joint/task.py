@@ -21,6 +21,7 @@ from torchmetrics import MetricCollection
 from unimo.backbones.base import Backbone
 from unimo.checkpoint_file import read_checkpoint
 from unimo.metrics.motion import MPJPE, PAMPJPE, WAMPJPE100, WMPJPE100, AccelError
+from unimo.plugins import missing_folder_plugins
 from unimo.tasks.joint.inference import capture_with_probs, generate_ids, motion_per_step, sampled_belief
 from unimo.tasks.joint.input_noise import check_input_noise, noisy_inputs
 from unimo.tasks.joint.mixture import LayoutMixture
@@ -349,6 +350,11 @@ class JointTask(L.LightningModule):
         if not any(key.startswith("backbone.") for key in checkpoint.get("state_dict", {})):
             raise ValueError(f"{path}: not a joint-model checkpoint (no backbone weights; tokenizer runs "
                              "write their own kind): pass one of `unimo fit --config configs/joint.yaml`")
+        missing = missing_folder_plugins({k: v for k, v in checkpoint.items() if k != "state_dict"})
+        if missing:
+            files = ", ".join(m.split(".", 1)[1] + ".py" for m in missing)
+            raise ValueError(f"{path}: built with folder plugin(s) {', '.join(missing)}, which are not "
+                             f"loaded: set UNIMO_PLUGINS_DIR to the folder holding {files}")
         stored = checkpoint.get("unimo_tokenizers", {})
         rebuilt = {f"{key}_tokenizer": build_tokenizer(config) for key, config in stored.items() if config}
         with warnings.catch_warnings():  # modules as arguments are on purpose here: no warning for each
