@@ -203,6 +203,8 @@ class JointTask(L.LightningModule):
         step with its old value, so per-task curves would show flat runs that never happened. Written to the
         loggers directly, at Lightning's logging cadence and step numbers.
         """
+        if self._trainer is None:  # a bare training_step call (tests), as self.log allows
+            return
         every = self.trainer.log_every_n_steps
         if not self.loggers or not every or (self.global_step + 1) % every:
             return
