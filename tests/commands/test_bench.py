@@ -31,6 +31,14 @@ def test_unknown_suite_names_the_known_ones() -> None:
         bench(suite="nope")
 
 
+def test_no_suite_lists_them_and_runs_nothing(capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("subprocess.run", lambda *a, **k: pytest.fail("no suite must run nothing"))
+    bench()
+    out = capsys.readouterr().out
+    assert all(f"  {name}" in out for name in [*SUITES, "all"]) and "train_speed.py" in out
+
+
 def test_failing_script_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "train_speed.py").write_text("raise SystemExit(3)\n")
     monkeypatch.setitem(SUITES, "train", ["train_speed.py"])

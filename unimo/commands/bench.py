@@ -32,18 +32,25 @@ def script_command(script: Path, quick: bool, device: str | None, out: str | Non
 
 
 @subcommand("bench")
-def bench(*, suite: str = "all", benchmarks_dir: str = "benchmarks", quick: bool = False,
+def bench(*, suite: str | None = None, benchmarks_dir: str = "benchmarks", quick: bool = False,
           device: str | None = None, out: str | None = None) -> None:
     """Run benchmark suites; each script writes JSON + Markdown (default under ``benchmarks/results/``).
 
     Args:
-        suite: One of train, generate, data, tokenizers, all.
+        suite: One of train, generate, data, tokenizers, all; None lists them and runs nothing (a full
+            run takes hours).
         benchmarks_dir: Folder holding the benchmark scripts (the repository's ``benchmarks/``).
         quick: Tiny CPU smoke sizes (results go to /tmp, never to ``benchmarks/results``), for scripts
             that offer it.
         device: Passed as ``--device`` to scripts that take it (e.g. cuda).
         out: Output folder, passed as ``--out`` to scripts that take it.
     """
+    if suite is None:
+        print("suites (unimo bench --suite NAME [--quick]):")
+        for name, group in SUITES.items():
+            print(f"  {name.ljust(10)}  {', '.join(group)}")
+        print(f"  {'all'.ljust(10)}  every suite above, in turn")
+        return
     if suite != "all" and suite not in SUITES:
         known = ", ".join([*SUITES, "all"])
         raise SystemExit(f"unimo bench: unknown suite {suite!r}; expected one of {known}")
