@@ -95,9 +95,8 @@ class ClipDecoder:
                 clip["video"] = self._decode_video(raw[VIDEO], start, motion.fps)  # (T, 3, H, W)
             return clip
         except DECODE_ERRORS as exc:
-            where, reason = f"{raw['__key__']}.{member}", f"{type(exc).__name__}: {exc}"
-            self.reporter.report(raw["__url__"], where, reason)
-            self.nothing_usable.skipped(f"{raw['__url__']}: {where}: {reason}")
+            self.nothing_usable.skipped(self.reporter.report(raw["__url__"], f"{raw['__key__']}.{member}",
+                                                             f"{type(exc).__name__}: {exc}"))
             return None
 
     def _decode_video(self, data: bytes, start: int, motion_fps: float) -> torch.Tensor:

@@ -51,8 +51,8 @@ class SkipReporter:
         self._total = multiprocessing.get_context().Value("q", 0)
         self._pending: list[dict] = []
 
-    def report(self, file: str, member: str, reason: str, count: int = 1) -> None:
-        """Skip ``count`` samples (or raise under ``strict``)."""
+    def report(self, file: str, member: str, reason: str, count: int = 1) -> SkipRecord:
+        """Skip ``count`` samples (or raise under ``strict``); return the record."""
         record = SkipRecord(file=file, member=member, reason=reason, count=count)
         if self.policy == "strict":
             raise ShardDataError(str(record))
@@ -60,6 +60,7 @@ class SkipReporter:
         with self._total.get_lock():
             self._total.value += count
         self._pending.append(asdict(record))
+        return record
 
     def take_pending(self) -> list[dict]:
         """Return and clear the records not yet attached to a sample (worker side)."""
@@ -92,7 +93,7 @@ class NothingUsableGuard:
     def usable(self) -> None:
         self.misses = None
 
-    def skipped(self, latest: str) -> None:
+    def skipped(self, latest: SkipRecord) -> None:
         if self.misses is None:
             return
         self.misses += 1

@@ -94,9 +94,8 @@ class TokenDecoder:
             try:
                 window = decode_window(raw)
             except DECODE_ERRORS as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                self.reporter.report(raw["__url__"], raw["__key__"], reason)
-                self.nothing_usable.skipped(f"{raw['__url__']}: {raw['__key__']}: {reason}")
+                self.nothing_usable.skipped(self.reporter.report(raw["__url__"], raw["__key__"],
+                                                                 f"{type(exc).__name__}: {exc}"))
                 continue
             self.nothing_usable.usable()
             if held is not None:
