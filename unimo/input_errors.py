@@ -64,4 +64,5 @@ def input_errors_in_one_line(name: str) -> Iterator[None]:
         found = input_error(err)
         if found is None or os.environ.get(TRACEBACK_ENV):
             raise
-        sys.exit(f"unimo {name}: {found or type(found).__name__}\n({TRACEBACK_ENV}=1 shows the traceback)")
+        message = str(found) or type(found).__name__  # an exception object is always truthy: test its text
+        sys.exit(f"unimo {name}: {message}\n({TRACEBACK_ENV}=1 shows the traceback)")
