@@ -36,11 +36,10 @@ class UnimoCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         ckpt = self.config[self.subcommand].get("ckpt_path") if self.subcommand else None
-        if ckpt and str(ckpt) not in SPECIAL_CKPT_PATHS and not str(ckpt).startswith("registry:") \
-                and not Path(ckpt).is_file():
-            sys.exit(f"unimo {self.subcommand}: checkpoint {ckpt} not found; pass the .ckpt file that "
-                     "`unimo fit` wrote (under <default_root_dir>/.../checkpoints/) with --ckpt")
-        if ckpt and Path(ckpt).is_file():
+        if ckpt and str(ckpt) not in SPECIAL_CKPT_PATHS and not str(ckpt).startswith("registry:"):
+            if not Path(ckpt).is_file():
+                sys.exit(f"unimo {self.subcommand}: checkpoint {ckpt} not found; pass the .ckpt file that "
+                         "`unimo fit` wrote (under <default_root_dir>/.../checkpoints/) with --ckpt")
             check_checkpoint_file(ckpt)
         if self.subcommand == "test" and not ckpt:
             rank_zero_warn("unimo test without --ckpt: testing the model as configured, untrained unless its "
